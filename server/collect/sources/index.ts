@@ -1,0 +1,38 @@
+/**
+ * The source registry. Adding a source: one file in this folder plus one line
+ * below. The check at the end makes a catalog metric without a source a
+ * compile error.
+ */
+import type { MetricName } from '../../../shared/catalog.ts';
+import type { Db } from '../../store/db.ts';
+import { createAppSource, type AudienceCounts } from './app.ts';
+import { createCpuSource } from './cpu.ts';
+import { createDbSizeSource, createDbSource } from './db.ts';
+import { createDiskSource } from './disk.ts';
+import { createMemorySource } from './memory.ts';
+import { createNetSource } from './net.ts';
+import { createSelfSource } from './self.ts';
+
+export interface SourceDeps {
+  db: Db;
+  audience: AudienceCounts;
+}
+
+export function createSources(deps: SourceDeps) {
+  return [
+    createCpuSource(),
+    createMemorySource(),
+    createDiskSource(),
+    createNetSource(),
+    createDbSource(deps.db),
+    createDbSizeSource(deps.db),
+    createAppSource(deps.audience),
+    createSelfSource(),
+  ] as const;
+}
+
+type Covered = ReturnType<typeof createSources>[number]['metrics'][number];
+type Uncovered = Exclude<MetricName, Covered>;
+// A type error here names the catalog metrics that no source measures.
+const everyMetricHasASource: [Uncovered] extends [never] ? true : Uncovered = true;
+void everyMetricHasASource;

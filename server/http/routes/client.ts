@@ -1,0 +1,42 @@
+/**
+ * Serves the built client: hashed assets cached forever, every page path
+ * answered with index.html (the client routes). `/metrics` is both a page and
+ * the Prometheus endpoint, so a browser (Accept: text/html) gets the page.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Context, Next } from 'koa';
+import serve from 'koa-static';
+
+export const CLIENT_DIST = path.resolve(import.meta.dirname, '../../../client/dist');
+
+/** Paths the client router owns. */
+export const PAGE_PATHS = ['/', '/alerts', '/metrics', '/reports', '/rules', '/admin', '/kiosk', '/login'];
+
+export function wantsPage(ctx: Context): boolean {
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return false;
+  if (ctx.path === '/metrics') return ctx.get('Accept').includes('text/html');
+  return PAGE_PATHS.includes(ctx.path);
+}
+
+export function clientRoutes(distDir = CLIENT_DIST) {
+  const assets = serve(distDir, {
+    index: false,
+    setHeaders(res, filePath) {
+      const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
+      res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  const indexFile = path.join(distDir, 'index.html');
+  return async function client(ctx: Context, next: Next) {
+    if (wantsPage(ctx)) {
+      if (!fs.existsSync(indexFile)) ctx.throw(503, 'the client is not built: run `npm run build`', { code: 'client_not_built' });
+      ctx.type = 'html';
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.body = fs.createReadStream(indexFile);
+      return;
+    }
+    if (ctx.path.startsWith('/api/') || ctx.path === '/metrics') return next();
+    return assets(ctx, next);
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * Wiring only: config → database → bus → collectors → HTTP + Socket.IO.
+ * `startServer` is what tests call; running this file starts the product.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { SNAPSHOT_MAX_WINDOW_MS, type ServerInfo } from '../shared/events.ts';
+import { startCollector } from './collect/scheduler.ts';
+import { createSources } from './collect/sources/index.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createApp } from './http/app.ts';
+import { createSampleBus } from './lib/bus.ts';
+import { createLogger, setLogLevel } from './lib/log.ts';
+import { createHostDirectory } from './realtime/hosts.ts';
+import { createRecentWindow, rowsToEvents } from './realtime/recent-window.ts';
+import { createRealtime } from './realtime/socket.ts';
+import { openDatabase } from './store/db.ts';
+import { recentSamples } from './store/history.ts';
+import { startMaintenance } from './store/maintenance.ts';
+import { loadSeriesIds } from './store/series-ids.ts';
+import { createSampleWriter } from './store/writer.ts';
+import { VERSION } from './version.ts';
+
+const log = createLogger('server');
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The name samples of this machine are stored under (default: os.hostname()). */
+  hostName?: string;
+  clientDist?: string;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const startedAtMs = Date.now();
+  const stop = new AbortController();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const { db } = database;
+  const ids = await loadSeriesIds(db);
+  const localHost = opts.hostName ?? os.hostname();
+  await ids.hostId(localHost);
+
+  // The last hour in memory, refilled from storage so a restart leaves no hole in any chart.
+  const recent = createRecentWindow({ windowMs: SNAPSHOT_MAX_WINDOW_MS, intervalMs: config.collectIntervalMs });
+  for (const host of ids.listHosts()) {
+    const rows = await recentSamples(db, host.id, startedAtMs - SNAPSHOT_MAX_WINDOW_MS);
+    for (const event of rowsToEvents(host.name, rows, ids.metricName)) recent.push(event);
+  }
+
+  const bus = createSampleBus();
+  const writer = createSampleWriter({ db, ids });
+  bus.subscribe('recent', (sample) => recent.push(sample));
+  bus.subscribe('store', (sample) => writer.push(sample));
+
+  const hosts = createHostDirectory({ ids, recent, intervalMs: config.collectIntervalMs });
+  const app = createApp({ database, ids, recent, hosts, localHost, version: VERSION, startedAtMs, clientDist: opts.clientDist });
+  const httpServer = createServer(app.callback());
+  const serverInfo = (): ServerInfo => ({
+    version: VERSION,
+    startedAt: startedAtMs,
+    intervalMs: config.collectIntervalMs,
+    hostname: localHost,
+    platform: `${os.type()} ${os.release()} (${os.arch()})`,
+    hostUptimeSec: Math.round(os.uptime()),
+    database: database.kind,
+  });
+  const realtime = createRealtime(httpServer, { bus, recent, hosts, serverInfo });
+
+  const sources = createSources({ db, audience: realtime.audience });
+  const loops = [
+    startCollector({ host: localHost, intervalMs: config.collectIntervalMs, sources, bus, signal: stop.signal }),
+    startMaintenance(db, config.retentionDays, stop.signal),
+  ];
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    close() {
+      closing ??= (async () => {
+        stop.abort();
+        await Promise.all(loops);
+        await realtime.close();
+        httpServer.closeAllConnections();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await writer.close();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`glasswatch: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  setLogLevel(config.logLevel);
+  const server = await startServer(config);
+  log.info(`glasswatch ${VERSION} serving ${server.url} (database: ${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}, tick ${config.collectIntervalMs} ms)`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    server.close().then(
+      () => {
+        clearTimeout(force);
+        process.exit(0);
+      },
+      (err) => {
+        log.error('shutdown failed', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (import.meta.filename === process.argv[1]) {
+  main().catch((err) => {
+    log.error('could not start', err);
+    process.exit(1);
+  });
+}
