@@ -1,0 +1,47 @@
+/**
+ * A real glasswatch server for tests: the product's own `startServer`, on
+ * port 0, with PGlite in a temp dir unless a database is given.
+ */
+import { loadConfig } from '../../server/config.ts';
+import { setLogLevel } from '../../server/lib/log.ts';
+import { startServer } from '../../server/main.ts';
+import { tempDir } from './databases.ts';
+
+export interface TestServerOptions {
+  intervalMs?: number;
+  databaseUrl?: string;
+  dataDir?: string;
+  hostName?: string;
+  port?: number;
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+setLogLevel((process.env.LOG_LEVEL as 'info') ?? 'error');
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const tmp = opts.dataDir ? undefined : tempDir();
+  const dataDir = opts.dataDir ?? tmp!.dir;
+  const config = loadConfig({
+    PORT: String(opts.port ?? 0),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    COLLECT_INTERVAL_MS: String(opts.intervalMs ?? 250),
+    DATABASE_URL: opts.databaseUrl,
+  });
+  const server = await startServer(config, { hostName: opts.hostName ?? 'test-host' });
+  return {
+    url: server.url,
+    port: server.port,
+    dataDir,
+    async close() {
+      await server.close();
+      tmp?.remove();
+    },
+  };
+}

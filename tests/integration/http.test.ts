@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ApiErrorBody, CurrentResponse, HistoryResponse, HostsResponse } from '../../shared/api.ts';
+import { createTempDatabase, postgresSkipReason } from '../helpers/postgres.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T; type: string | null }> {
+  const res = await fetch(url, init);
+  const type = res.headers.get('content-type');
+  const text = await res.text();
+  assert.doesNotMatch(text, /\bat .+\.ts:\d+/, 'a stack trace reached the client');
+  return { status: res.status, body: JSON.parse(text) as T, type };
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+describe('HTTP API', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ intervalMs: 250 });
+    // Wait until a few ticks are stored.
+    await waitFor(async () => (await getJson<CurrentResponse>(`${server.url}/api/metrics/current`)).body.ts !== null);
+    await new Promise((r) => setTimeout(r, 800));
+  });
+  after(() => server.close());
+
+  it('GET /healthz answers ok', async () => {
+    const { status, body } = await getJson(`${server.url}/healthz`);
+    assert.equal(status, 200);
+    assert.deepEqual(body, { status: 'ok' });
+  });
+
+  it('GET /readyz answers 200 while the database answers', async () => {
+    const { status, body } = await getJson<{ status: string; database: string }>(`${server.url}/readyz`);
+    assert.equal(status, 200);
+    assert.equal(body.database, 'pglite');
+  });
+
+  it('GET /api/hosts lists this host as online', async () => {
+    const { status, body } = await getJson<HostsResponse>(`${server.url}/api/hosts`);
+    assert.equal(status, 200);
+    const host = body.hosts.find((h) => h.name === 'test-host');
+    assert.ok(host, 'test-host missing');
+    assert.equal(host.online, true);
+    assert.ok(typeof host.id === 'number' && typeof host.lastSeen === 'number');
+  });
+
+  it('GET /api/metrics/current gives the latest value of every metric', async () => {
+    const { status, body } = await getJson<CurrentResponse>(`${server.url}/api/metrics/current`);
+    assert.equal(status, 200);
+    assert.equal(body.host, 'test-host');
+    assert.ok(Date.now() - body.ts! < 5000);
+    assert.ok(body.values['cpu.count']! >= 1);
+    assert.ok(body.values['memory.usage_percent']! > 0);
+    assert.ok(body.values['db.query_ms']! >= 0);
+    assert.ok('app.viewers' in body.values);
+  });
+
+  it('GET /api/metrics/current of an unknown host is a 404', async () => {
+    const { status, body } = await getJson<ApiErrorBody>(`${server.url}/api/metrics/current?host=nope`);
+    assert.equal(status, 404);
+    assert.equal(body.error.code, 'unknown_host');
+  });
+
+  it('GET /api/metrics/history returns at most `points` rows of [ts, min, avg, max]', async () => {
+    const to = Date.now();
+    const { status, body } = await getJson<HistoryResponse>(
+      `${server.url}/api/metrics/history?metric=cpu.count&from=${to - 60_000}&to=${to}&points=3`,
+    );
+    assert.equal(status, 200);
+    assert.equal(body.metric, 'cpu.count');
+    assert.equal(body.unit, 'cores');
+    assert.equal(body.host, 'test-host');
+    assert.ok(body.points.length >= 1 && body.points.length <= 3);
+    for (const [ts, min, avg, max] of body.points) {
+      assert.ok(ts >= to - 60_000 && ts <= to);
+      assert.ok(min! <= avg! && avg! <= max!);
+    }
+  });
+
+  it('GET /api/metrics/history takes ISO times and defaults to the last hour', async () => {
+    const iso = new Date(Date.now() - 30_000).toISOString();
+    const a = await getJson<HistoryResponse>(`${server.url}/api/metrics/history?metric=memory.usage_percent&from=${iso}`);
+    assert.equal(a.status, 200);
+    assert.ok(a.body.points.length > 0);
+    const b = await getJson<HistoryResponse>(`${server.url}/api/metrics/history?metric=memory.usage_percent`);
+    assert.equal(b.status, 200);
+    assert.ok(Math.abs(b.body.to - b.body.from - 3_600_000) < 10);
+  });
+
+  for (const [query, status, code] of [
+    ['', 400, 'bad_request'],
+    ['metric=cpu.bogus', 400, 'bad_request'],
+    ['metric=cpu.usage_percent&points=abc', 400, 'bad_request'],
+    ['metric=cpu.usage_percent&points=-4', 400, 'bad_request'],
+    ['metric=cpu.usage_percent&points=99999999', 400, 'bad_request'],
+    ['metric=cpu.usage_percent&from=last-tuesday', 400, 'bad_request'],
+    ['metric=cpu.usage_percent&from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z', 422, 'invalid_range'],
+    ['metric=cpu.usage_percent&from=0&to=1700000000000', 422, 'invalid_range'],
+    ['metric=cpu.usage_percent&to=99999999999999', 422, 'invalid_range'],
+    ['metric=cpu.usage_percent&host=ghost', 404, 'unknown_host'],
+  ] as const) {
+    it(`GET /api/metrics/history?${query} → ${status} ${code}`, async () => {
+      const res = await getJson<ApiErrorBody>(`${server.url}/api/metrics/history?${query}`);
+      assert.equal(res.status, status);
+      assert.match(res.type ?? '', /application\/json/);
+      assert.equal(res.body.error.code, code);
+      assert.ok(res.body.error.message.length > 5);
+    });
+  }
+
+  it('GET /metrics is a Prometheus exposition of the latest samples', async () => {
+    const res = await fetch(`${server.url}/metrics`, { headers: { accept: 'text/plain' } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    assert.match(text, /^# TYPE glasswatch_cpu_usage_percent gauge$/m);
+    assert.match(text, /^glasswatch_cpu_count\{host="test-host"\} \d+ \d{13}$/m);
+    assert.match(text, /^glasswatch_self_rss_mb\{host="test-host"\} [\d.]+ \d{13}$/m);
+  });
+
+  it('a browser asking for /metrics gets the history page instead', async () => {
+    const res = await fetch(`${server.url}/metrics`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+  });
+
+  it('serves the client for page paths', async () => {
+    for (const page of ['/', '/metrics']) {
+      const res = await fetch(`${server.url}${page}`, { headers: { accept: 'text/html' } });
+      assert.equal(res.status, 200, page);
+      assert.match(await res.text(), /<div id="app"/);
+    }
+  });
+
+  it('unknown API routes and wrong methods answer JSON errors', async () => {
+    const missing = await getJson<ApiErrorBody>(`${server.url}/api/nothing-here`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, 'not_found');
+    const wrong = await getJson<ApiErrorBody>(`${server.url}/api/hosts`, { method: 'DELETE' });
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.body.error.code, 'method_not_allowed');
+  });
+});
+
+describe('HTTP API on PostgreSQL', async () => {
+  const skip = await postgresSkipReason();
+  it('serves history from PostgreSQL and answers 503 on /readyz once the database is gone', { skip }, async () => {
+    const temp = await createTempDatabase();
+    const server = await startTestServer({ intervalMs: 250, databaseUrl: temp.url });
+    try {
+      await waitFor(async () => (await getJson<HistoryResponse>(`${server.url}/api/metrics/history?metric=cpu.count`)).body.points?.length > 0);
+      const ready = await getJson<{ database: string }>(`${server.url}/readyz`);
+      assert.equal(ready.status, 200);
+      assert.equal(ready.body.database, 'postgres');
+      await temp.drop();
+      const down = await getJson<ApiErrorBody>(`${server.url}/readyz`);
+      assert.equal(down.status, 503);
+      assert.equal(down.body.error.code, 'database_unavailable');
+      const health = await getJson(`${server.url}/healthz`);
+      assert.equal(health.status, 200, 'the process still serves');
+    } finally {
+      await server.close();
+      await temp.drop();
+    }
+  });
+});
