@@ -4,9 +4,10 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, customType, doublePrecision, index, integer, pgTable, primaryKey, real, smallint, smallserial, text,
-  timestamp,
+  bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, serial, smallint,
+  smallserial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { AlertEventKind, AlertState, Channel, DeliveryStatus, Level, Operator } from '../../shared/alerts.ts';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 const tsCol = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
@@ -71,5 +72,131 @@ export const socketIoAttachments = pgTable('socket_io_attachments', {
   payload: bytea('payload'),
 });
 
+/** Alert rules (see shared/alerts.ts for the meaning of each field). */
+export const alertRules = pgTable('alert_rules', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull(),
+  metric: text('metric').notNull(),
+  host: text('host'),
+  operator: text('operator').$type<Operator>().notNull(),
+  threshold: doublePrecision('threshold').notNull(),
+  level: text('level').$type<Level>().notNull(),
+  forSeconds: integer('for_seconds').notNull().default(0),
+  clearMargin: doublePrecision('clear_margin').notNull().default(0),
+  enabled: boolean('enabled').notNull().default(true),
+  channels: jsonb('channels').$type<Channel[]>().notNull(),
+  repeatSeconds: integer('repeat_seconds'),
+  createdAt: tsCol('created_at').notNull().defaultNow(),
+  updatedAt: tsCol('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * Alerts, open and past. At most one open alert per (rule, host), enforced
+ * by a partial unique index: a condition that stays true fires once.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: serial('id').primaryKey(),
+    ruleId: integer('rule_id').references(() => alertRules.id, { onDelete: 'set null' }),
+    ruleName: text('rule_name').notNull(),
+    metric: text('metric').notNull(),
+    host: text('host').notNull(),
+    level: text('level').$type<Level>().notNull(),
+    state: text('state').$type<AlertState>().notNull(),
+    value: doublePrecision('value').notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    operator: text('operator').$type<Operator>().notNull(),
+    message: text('message').notNull(),
+    startedAt: tsCol('started_at').notNull(),
+    acknowledgedAt: tsCol('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+    resolvedAt: tsCol('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    note: text('note'),
+    silenced: boolean('silenced').notNull().default(false),
+    lastNotifiedAt: tsCol('last_notified_at'),
+  },
+  (t) => [
+    uniqueIndex('alerts_one_open_per_rule_host').on(t.ruleId, t.host).where(sql`state <> 'resolved'`),
+    index('alerts_started_idx').on(t.startedAt),
+  ],
+);
+
+/** The timeline of each alert: fired, notified, acknowledged, resolved… */
+export const alertEvents = pgTable(
+  'alert_events',
+  {
+    id: serial('id').primaryKey(),
+    alertId: integer('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    at: tsCol('at').notNull().defaultNow(),
+    kind: text('kind').$type<AlertEventKind>().notNull(),
+    actor: text('actor'),
+    detail: text('detail'),
+  },
+  (t) => [index('alert_events_alert_idx').on(t.alertId, t.at)],
+);
+
+/**
+ * The evaluator's state per (rule, host) that is not an open alert: pending
+ * since when, or latched after a manual resolution. Survives restarts.
+ */
+export const alertRuleStates = pgTable(
+  'alert_rule_states',
+  {
+    ruleId: integer('rule_id')
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
+    host: text('host').notNull(),
+    phase: text('phase').$type<'pending' | 'latched'>().notNull(),
+    since: tsCol('since').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.host] })],
+);
+
+/**
+ * Notifications to send, written in the same transaction as the alert change
+ * that causes them; a worker delivers them with retries.
+ */
+export const notificationOutbox = pgTable(
+  'notification_outbox',
+  {
+    id: serial('id').primaryKey(),
+    alertId: integer('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    channel: text('channel').$type<Channel>().notNull(),
+    reason: text('reason').$type<'firing' | 'repeat' | 'resolved'>().notNull(),
+    status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: tsCol('next_attempt_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+    createdAt: tsCol('created_at').notNull().defaultNow(),
+    sentAt: tsCol('sent_at'),
+  },
+  (t) => [
+    index('notification_outbox_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('notification_outbox_alert_idx').on(t.alertId),
+  ],
+);
+
+/** Mutes notifications of a rule and/or host until `ends_at`. */
+export const silences = pgTable('silences', {
+  id: serial('id').primaryKey(),
+  ruleId: integer('rule_id').references(() => alertRules.id, { onDelete: 'cascade' }),
+  host: text('host'),
+  startsAt: tsCol('starts_at').notNull(),
+  endsAt: tsCol('ends_at').notNull(),
+  reason: text('reason'),
+  createdBy: text('created_by').notNull(),
+  createdAt: tsCol('created_at').notNull().defaultNow(),
+});
+
 export type Host = typeof hosts.$inferSelect;
+export type RuleRow = typeof alertRules.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type OutboxRow = typeof notificationOutbox.$inferSelect;
+export type SilenceRow = typeof silences.$inferSelect;
 export type SampleRow = typeof samples.$inferInsert;
