@@ -12,6 +12,9 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './http/app.ts';
 import { createSampleBus } from './lib/bus.ts';
 import { createLogger, setLogLevel } from './lib/log.ts';
+import { createAlertService } from './alerts/service.ts';
+import { createNotifiers } from './notify/index.ts';
+import { startOutbox, type OutboxDeps } from './notify/outbox.ts';
 import { createHostDirectory } from './realtime/hosts.ts';
 import { createRecentWindow, rowsToEvents } from './realtime/recent-window.ts';
 import { createRealtime } from './realtime/socket.ts';
@@ -34,6 +37,8 @@ export interface StartOptions {
   /** The name samples of this machine are stored under (default: os.hostname()). */
   hostName?: string;
   clientDist?: string;
+  /** Retry timing of notifications (tests shorten it). */
+  outbox?: Pick<OutboxDeps, 'retryBaseMs' | 'maxRetryMs' | 'pollMs'>;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -58,8 +63,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   bus.subscribe('store', (sample) => writer.push(sample));
 
   const hosts = createHostDirectory({ ids, recent, intervalMs: config.collectIntervalMs });
-  const app = createApp({ database, ids, recent, hosts, localHost, version: VERSION, startedAtMs, clientDist: opts.clientDist });
-  const httpServer = createServer(app.callback());
   const serverInfo = (): ServerInfo => ({
     version: VERSION,
     startedAt: startedAtMs,
@@ -69,8 +72,30 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     hostUptimeSec: Math.round(os.uptime()),
     database: database.kind,
   });
-  const realtime = createRealtime(httpServer, { bus, recent, hosts, serverInfo });
-
+  let realtime: ReturnType<typeof createRealtime> | undefined;
+  let outbox: ReturnType<typeof startOutbox> | undefined;
+  const alerts = await createAlertService({
+    db,
+    bus,
+    onChange: (alert) => realtime?.emitAlert(alert),
+    onQueued: () => void outbox?.kick(),
+  });
+  const notifiers = createNotifiers(config.smtp);
+  outbox = startOutbox({
+    db,
+    notifiers,
+    publicUrl: config.publicUrl,
+    isSilenced: (alert) => alerts.isSilenced(alert),
+    refresh: (id) => alerts.refresh(id),
+    signal: stop.signal,
+    ...opts.outbox,
+  });
+  const app = createApp({
+    database, ids, recent, hosts, alerts, notifiers, localHost, version: VERSION, startedAtMs, clientDist: opts.clientDist,
+  });
+  // Socket.IO attaches after Koa: it takes /socket.io requests and hands every other one to Koa.
+  const httpServer = createServer(app.callback());
+  realtime = createRealtime(httpServer, { bus, alerts, recent, hosts, serverInfo });
   const sources = createSources({ db, audience: realtime.audience });
   const loops = [
     startCollector({ host: localHost, intervalMs: config.collectIntervalMs, sources, bus, signal: stop.signal }),
@@ -92,6 +117,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       closing ??= (async () => {
         stop.abort();
         await Promise.all(loops);
+        await outbox.stopped();
+        await alerts.close();
         await realtime.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));

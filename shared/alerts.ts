@@ -4,9 +4,9 @@
  * client (inline validation in the rules page).
  */
 import { z } from 'zod';
-import { METRICS, type MetricName } from './catalog.ts';
+import { METRICS, type MetricDef, type MetricName } from './catalog.ts';
 import { hostName, metricName } from './api.ts';
-import type { TsMs } from './events.ts';
+import type { Ack, TsMs } from './events.ts';
 
 export const OPERATORS = ['>', '<', '>=', '<=', '=='] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -181,7 +181,7 @@ export type RulePatch = z.output<typeof rulePatchSchema>;
 /** Thresholds a metric can never reach are mistakes: 120 % CPU, negative latency. */
 export function checkThreshold(rule: { metric?: MetricName; threshold?: number; operator?: Operator }, ctx: z.RefinementCtx) {
   if (rule.metric === undefined || rule.threshold === undefined) return;
-  const def: { max?: number } = METRICS[rule.metric];
+  const def: MetricDef = METRICS[rule.metric];
   if (rule.threshold < 0) ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${rule.metric} is never negative` });
   if (def.max !== undefined && rule.threshold > def.max) {
     ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${rule.metric} never exceeds ${def.max}` });
@@ -216,5 +216,5 @@ export const silenceCreateSchema = z
   .strict()
   .refine((s) => s.ruleId !== null || s.host !== null, 'a silence needs a rule, a host, or both');
 
-/** The acknowledgement callback of alert:ack / alert:resolve. */
-export type AlertAck = { ok: true; alert: Alert } | { ok: false; error: { code: string; message: string } };
+/** The acknowledgement callback of alert:ack / alert:unack / alert:resolve. */
+export type AlertAck = Ack<{ alert: Alert }>;

@@ -3,6 +3,7 @@
  * The server is `Server<ClientToServerEvents, ServerToClientEvents, …>` and
  * the client `Socket<ServerToClientEvents, ClientToServerEvents>`.
  */
+import type { Alert, AlertAck } from './alerts.ts';
 import type { MetricName, MetricValues } from './catalog.ts';
 
 /** Epoch milliseconds. */
@@ -41,8 +42,8 @@ export type SeriesByHost = Record<string, Partial<Record<MetricName, Array<[TsMs
 export interface Snapshot {
   hosts: HostInfo[];
   series: SeriesByHost;
-  /** Open alerts (filled in by the alerting work; empty until then). */
-  alerts: unknown[];
+  /** Open alerts (firing or acknowledged), most severe and newest first. */
+  alerts: Alert[];
   server: ServerInfo;
   /** Server clock when the snapshot was built. */
   now: TsMs;
@@ -54,10 +55,21 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; e
 export interface ServerToClientEvents {
   snapshot: (snapshot: Snapshot) => void;
   metrics: (event: MetricsEvent) => void;
+  /** Every alert state change (fired, acknowledged, resolved, delivery updated). */
+  alert: (alert: Alert) => void;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ClientToServerEvents {}
+/** `{id, note?}` → callback `{ok: true, alert}` or `{ok: false, error}`. */
+export interface ClientToServerEvents {
+  'alert:ack': (payload: AlertActionPayload, callback: (result: AlertAck) => void) => void;
+  'alert:unack': (payload: AlertActionPayload, callback: (result: AlertAck) => void) => void;
+  'alert:resolve': (payload: AlertActionPayload, callback: (result: AlertAck) => void) => void;
+}
+
+export interface AlertActionPayload {
+  id: number;
+  note?: string;
+}
 
 /**
  * What a client sends in the handshake (`io(url, {auth})`). `since` is the
@@ -70,6 +82,8 @@ export interface HandshakeAuth {
   clientId?: string;
   /** Display token of a wall screen (later work). */
   token?: string;
+  /** Until logins exist: the name this browser acknowledges alerts under. */
+  user?: string;
 }
 
 /** A snapshot covers at least this much when the client asks for nothing older. */
@@ -77,11 +91,14 @@ export const SNAPSHOT_WINDOW_MS = 15 * 60_000;
 /** …and at most this much when the client reconnects after a long gap. */
 export const SNAPSHOT_MAX_WINDOW_MS = 60 * 60_000;
 
+/** A name people act under (acknowledgements, silences). */
+export const ACTOR_NAME = /^[\p{L}\p{N} ._@-]{1,64}$/u;
+
 /** Validates the handshake: a malformed one is refused with a clear `connect_error`. */
 export function parseHandshakeAuth(raw: unknown): { ok: true; auth: HandshakeAuth } | { ok: false; message: string } {
   const auth = (raw ?? {}) as Record<string, unknown>;
   if (typeof auth !== 'object' || Array.isArray(auth)) return { ok: false, message: 'handshake auth must be an object' };
-  const { since, clientId, token } = auth;
+  const { since, clientId, token, user } = auth;
   if (since !== undefined && since !== null && !(typeof since === 'number' && Number.isFinite(since) && since >= 0)) {
     return { ok: false, message: 'handshake auth "since" must be epoch milliseconds' };
   }
@@ -89,12 +106,16 @@ export function parseHandshakeAuth(raw: unknown): { ok: true; auth: HandshakeAut
     return { ok: false, message: 'handshake auth "clientId" must be 1–64 letters, digits, "-" or "_"' };
   }
   if (token !== undefined && typeof token !== 'string') return { ok: false, message: 'handshake auth "token" must be a string' };
+  if (user !== undefined && !(typeof user === 'string' && ACTOR_NAME.test(user))) {
+    return { ok: false, message: 'handshake auth "user" must be 1–64 letters, digits, spaces or . @ - _' };
+  }
   return {
     ok: true,
     auth: {
       ...(typeof since === 'number' ? { since } : {}),
       ...(typeof clientId === 'string' ? { clientId } : {}),
       ...(typeof token === 'string' ? { token } : {}),
+      ...(typeof user === 'string' ? { user } : {}),
     },
   };
 }

@@ -28,7 +28,6 @@ interface HttpishError {
   statusCode?: number;
   expose?: boolean;
   code?: unknown;
-  type?: unknown;
   message?: string;
 }
 
@@ -52,7 +51,6 @@ export function errorBoundary() {
 /** What the client may know: its own mistakes in full, our failures in general terms. */
 function describe(err: HttpishError, status: number): { code: string; message: string } {
   if (status === 500) return { code: 'internal', message: 'internal server error' };
-  if (err.type === 'entity.parse.failed') return { code: 'invalid_json', message: 'request body is not valid JSON' };
   return { code: errorCode(err, status), message: err.message || 'request failed' };
 }
 
@@ -61,13 +59,28 @@ function errorCode(err: HttpishError, status: number): string {
   return CODE_BY_STATUS[status] ?? 'bad_request';
 }
 
-/** Parses input with a shared schema; a mismatch is a 400 naming the field. */
-export function parseInput<S extends z.ZodType>(ctx: Context, schema: S, input: unknown): z.output<S> {
+/** Malformed input: wrong types or shapes. Anything else a schema rejects is an impossible value. */
+const MALFORMED = new Set(['invalid_type', 'unrecognized_keys', 'invalid_union']);
+
+/**
+ * Parses input with a shared schema. A query string mismatch is a 400; a
+ * JSON body is a 400 when malformed and a 422 when well-formed but
+ * impossible (unknown metric, negative duration, 150 % CPU). The message
+ * names the field.
+ */
+export function parseInput<S extends z.ZodType>(ctx: Context, schema: S, input: unknown, source: 'query' | 'body' = 'query'): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    ctx.throw(400, `${where}${issue?.message ?? 'invalid input'}`, { code: 'bad_request' });
+    const impossible = source === 'body' && issue !== undefined && !MALFORMED.has(issue.code);
+    ctx.throw(impossible ? 422 : 400, `${where}${issue?.message ?? 'invalid input'}`, { code: impossible ? 'invalid_value' : 'bad_request' });
   }
   return result.data;
+}
+
+/** Body parser errors in the contract's terms. */
+export function bodyParseError(err: Error & { status?: number }, ctx: Context): never {
+  if (err.status === 413) ctx.throw(413, 'request body larger than 64 kB', { code: 'body_too_large' });
+  ctx.throw(400, `request body is not valid JSON: ${err.message}`, { code: 'invalid_json' });
 }

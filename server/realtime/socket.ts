@@ -5,6 +5,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import type { Alert } from '../../shared/alerts.ts';
 import {
   parseHandshakeAuth, SNAPSHOT_MAX_WINDOW_MS, SNAPSHOT_WINDOW_MS, type ClientToServerEvents, type ServerInfo,
   type ServerToClientEvents, type Snapshot,
@@ -12,17 +13,22 @@ import {
 import type { SampleBus } from '../lib/bus.ts';
 import { createLogger } from '../lib/log.ts';
 import type { AudienceCounts } from '../collect/sources/app.ts';
+import type { AlertService } from '../alerts/service.ts';
+import { registerAlertHandlers } from './alert-handlers.ts';
 import type { HostDirectory } from './hosts.ts';
 import type { RecentWindow } from './recent-window.ts';
 
 export interface SocketData {
   clientId: string;
+  /** Who acts through this socket (until logins exist: the name the browser gave). */
+  user: string;
 }
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export interface RealtimeDeps {
   bus: SampleBus;
+  alerts: AlertService;
   recent: RecentWindow;
   hosts: HostDirectory;
   serverInfo: () => ServerInfo;
@@ -49,6 +55,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     const parsed = parseHandshakeAuth(socket.handshake.auth);
     if (!parsed.ok) return next(new Error(parsed.message));
     socket.data.clientId = parsed.auth.clientId ?? socket.id;
+    socket.data.user = parsed.auth.user ?? 'anonymous';
     next();
   });
 
@@ -61,11 +68,12 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
       const snapshot: Snapshot = {
         hosts: deps.hosts.list(now),
         series: deps.recent.series(snapshotSince(now, since)),
-        alerts: [],
+        alerts: deps.alerts.openAlerts(),
         server: deps.serverInfo(),
         now,
       };
       socket.emit('snapshot', snapshot);
+      registerAlertHandlers(socket, deps.alerts);
     } catch (err) {
       log.error('could not build a snapshot', err);
       socket.disconnect(true);
@@ -84,6 +92,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   return {
     io,
     audience,
+    emitAlert: (alert: Alert) => io.emit('alert', alert),
     async close() {
       unsubscribe();
       io.disconnectSockets(true);

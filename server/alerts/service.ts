@@ -1,0 +1,384 @@
+/**
+ * The alert service: evaluates every enabled rule on every sample, and owns
+ * every change to alerts, rules and silences. All changes run one at a time
+ * through one queue, are persisted in a transaction (with their outbox rows)
+ * first, and only then applied in memory and pushed to viewers.
+ */
+import { and, eq, ne } from 'drizzle-orm';
+import {
+  compareAlerts, ruleCreateSchema, type Alert, type AlertDetail, type Rule, type RuleInput, type RulePatch, type Silence,
+} from '../../shared/alerts.ts';
+import { METRICS } from '../../shared/catalog.ts';
+import type { MetricsEvent } from '../../shared/events.ts';
+import { formatMetricText } from '../../shared/format.ts';
+import type { SampleBus } from '../lib/bus.ts';
+import { notFound, ServiceError } from '../lib/errors.ts';
+import { createLogger } from '../lib/log.ts';
+import type { Db } from '../store/db.ts';
+import { alertRules, alertRuleStates, alerts, silences } from '../store/schema.ts';
+import { evaluateRule, OK, type RuleState, type Transition } from './evaluate.ts';
+import {
+  addEvent, clearState, listAlerts, loadActiveSilences, loadAlert, loadAlertDetail, loadRules, loadStates, openAlertRows,
+  openAlertsOf, queueNotifications, saveState, silenceCovers, toRule, toSilence, type AlertFilter, type Tx,
+} from './store.ts';
+
+const log = createLogger('alerts');
+const SYSTEM = 'system';
+/** Fields whose change makes open alerts of the rule meaningless: they are resolved. */
+const CONDITION_FIELDS = ['metric', 'host', 'operator', 'threshold', 'forSeconds', 'clearMargin'] as const;
+/** Samples waiting for evaluation beyond this are skipped (the database is too slow). */
+const MAX_BACKLOG = 30;
+
+export interface AlertServiceDeps {
+  db: Db;
+  bus: SampleBus;
+  /** Called after every persisted change of an alert. */
+  onChange(alert: Alert): void;
+  /** New notifications are queued: deliver them. */
+  onQueued(): void;
+}
+
+export type AlertService = Awaited<ReturnType<typeof createAlertService>>;
+
+const keyOf = (ruleId: number, host: string) => `${ruleId}\u0000${host}`;
+
+export function alertMessage(rule: Pick<Rule, 'name' | 'metric' | 'operator' | 'threshold'>, host: string, value: number): string {
+  return `${rule.name}: ${METRICS[rule.metric].label} on ${host} is ${formatMetricText(rule.metric, value)} (threshold ${rule.operator} ${formatMetricText(rule.metric, rule.threshold)})`;
+}
+
+export async function createAlertService(deps: AlertServiceDeps) {
+  const { db } = deps;
+  const rules = new Map((await loadRules(db)).map((r) => [r.id, r]));
+  let activeSilences = await loadActiveSilences(db, Date.now());
+  const states = new Map<string, RuleState>();
+  /** Open alerts (firing or acknowledged) by (rule, host). */
+  const open = new Map<string, Alert>();
+
+  for (const row of await openAlertRows(db)) {
+    const alert = await loadAlert(db, row.id);
+    if (!alert || row.ruleId === null) continue;
+    open.set(keyOf(row.ruleId, row.host), alert);
+    states.set(keyOf(row.ruleId, row.host), { phase: 'firing', since: alert.startedAt });
+  }
+  for (const s of await loadStates(db)) states.set(keyOf(s.ruleId, s.host), { phase: s.phase, since: s.since.getTime() });
+
+  // ---- the one queue ---------------------------------------------------------
+  let queue: Promise<unknown> = Promise.resolve();
+  let backlog = 0;
+  function serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(work);
+    queue = run.catch(() => {});
+    return run;
+  }
+
+  const decorate = (alert: Alert, now = Date.now()): Alert => ({
+    ...alert,
+    silenced: alert.silenced || activeSilences.some((s) => silenceCovers(s, alert, now)),
+  });
+
+  function publish(alert: Alert) {
+    const d = decorate(alert);
+    if (d.ruleId !== null) {
+      const key = keyOf(d.ruleId, d.host);
+      if (d.state === 'resolved') {
+        if (open.get(key)?.id === d.id) open.delete(key);
+      } else open.set(key, d);
+    }
+    deps.onChange(d);
+  }
+
+  async function publishIds(ids: number[]) {
+    for (const id of ids) {
+      const alert = await loadAlert(db, id);
+      if (alert) publish(alert);
+    }
+  }
+
+  // ---- evaluation -----------------------------------------------------------
+  interface Change {
+    rule: Rule;
+    host: string;
+    value: number;
+    state: RuleState;
+    transition: Transition;
+  }
+
+  /** Applies one evaluation step's transitions inside a transaction; returns the alerts it touched. */
+  async function persist(tx: Tx, c: Change, at: number): Promise<number | undefined> {
+    const key = keyOf(c.rule.id, c.host);
+    switch (c.transition) {
+      case 'pending':
+        await saveState(tx, c.rule.id, c.host, 'pending', c.state.since);
+        return undefined;
+      case 'cancelled':
+      case 'unlatch':
+        await clearState(tx, c.rule.id, c.host);
+        return undefined;
+      case 'fire': {
+        await clearState(tx, c.rule.id, c.host);
+        if (open.has(key)) return undefined; // already open (restored after a restart): fire once
+        const silenced = activeSilences.some((s) => silenceCovers(s, { ruleId: c.rule.id, host: c.host }, at));
+        const [row] = await tx
+          .insert(alerts)
+          .values({
+            ruleId: c.rule.id, ruleName: c.rule.name, metric: c.rule.metric, host: c.host, level: c.rule.level, state: 'firing',
+            value: c.value, threshold: c.rule.threshold, operator: c.rule.operator, message: alertMessage(c.rule, c.host, c.value),
+            startedAt: new Date(at), silenced,
+          })
+          .returning({ id: alerts.id });
+        await addEvent(tx, row!.id, 'fired', SYSTEM, `value ${formatMetricText(c.rule.metric, c.value)}${silenced ? ' (silenced)' : ''}`, at);
+        await queueNotifications(tx, row!.id, c.rule.channels, 'firing');
+        return row!.id;
+      }
+      case 'resolve': {
+        const current = open.get(key);
+        if (!current) return undefined;
+        await resolveRow(tx, current.id, SYSTEM, null, `value back to ${formatMetricText(c.rule.metric, c.value)}`, at);
+        await queueNotifications(tx, current.id, c.rule.channels, 'resolved');
+        return current.id;
+      }
+    }
+  }
+
+  async function resolveRow(tx: Tx, id: number, actor: string, note: string | null, detail: string | null, at = Date.now()) {
+    const updated = await tx
+      .update(alerts)
+      .set({ state: 'resolved', resolvedAt: new Date(at), resolvedBy: actor, ...(note ? { note } : {}) })
+      .where(and(eq(alerts.id, id), ne(alerts.state, 'resolved')))
+      .returning({ id: alerts.id });
+    if (updated.length > 0) await addEvent(tx, id, 'resolved', actor, note ?? detail, at);
+    return updated.length > 0;
+  }
+
+  async function evaluateSample(sample: MetricsEvent) {
+    const changes: Change[] = [];
+    for (const rule of rules.values()) {
+      if (!rule.enabled || (rule.host !== null && rule.host !== sample.host)) continue;
+      const value = sample.values[rule.metric];
+      const key = keyOf(rule.id, sample.host);
+      const { state, transition } = evaluateRule(states.get(key) ?? OK, value, rule, sample.ts);
+      if (transition) changes.push({ rule, host: sample.host, value: value!, state, transition });
+    }
+    if (changes.length === 0) return;
+    const touched: number[] = [];
+    await db.transaction(async (tx) => {
+      for (const c of changes) {
+        const id = await persist(tx, c, sample.ts);
+        if (id !== undefined) touched.push(id);
+      }
+    });
+    for (const c of changes) {
+      const key = keyOf(c.rule.id, c.host);
+      if (c.state.phase === 'ok') states.delete(key);
+      else states.set(key, c.state);
+    }
+    await publishIds(touched);
+    if (touched.length > 0) deps.onQueued();
+  }
+
+  const unsubscribe = deps.bus.subscribe('alerts', (sample) => {
+    if (backlog >= MAX_BACKLOG) {
+      if (backlog++ === MAX_BACKLOG) log.warn('alert evaluation is falling behind the database: skipping samples');
+      return;
+    }
+    backlog++;
+    serialize(() => evaluateSample(sample))
+      .catch((err) => log.error('evaluating a sample failed (it is retried with the next sample)', err))
+      .finally(() => {
+        backlog = Math.max(0, Math.min(backlog, MAX_BACKLOG) - 1);
+      });
+  });
+
+  // ---- operator actions -----------------------------------------------------
+  async function requireAlert(tx: Tx, id: number) {
+    const alert = await loadAlert(tx, id);
+    if (!alert) throw notFound(`alert ${id}`);
+    return alert;
+  }
+
+  function acknowledge(id: number, actor: string, note?: string): Promise<Alert> {
+    return serialize(async () => {
+      await db.transaction(async (tx) => {
+        const alert = await requireAlert(tx, id);
+        if (alert.state !== 'firing') {
+          const why = alert.state === 'acknowledged' ? `already acknowledged by ${alert.acknowledgedBy}` : 'already resolved';
+          throw new ServiceError(409, 'conflict', `alert ${id} is ${why}`);
+        }
+        const now = new Date();
+        await tx.update(alerts).set({ state: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, note: note ?? alert.note }).where(eq(alerts.id, id));
+        await addEvent(tx, id, 'acknowledged', actor, note ?? null, now.getTime());
+      });
+      return finish(id);
+    });
+  }
+
+  function unacknowledge(id: number, actor: string): Promise<Alert> {
+    return serialize(async () => {
+      await db.transaction(async (tx) => {
+        const alert = await requireAlert(tx, id);
+        if (alert.state !== 'acknowledged') throw new ServiceError(409, 'conflict', `alert ${id} is not acknowledged`);
+        await tx.update(alerts).set({ state: 'firing', acknowledgedAt: null, acknowledgedBy: null }).where(eq(alerts.id, id));
+        await addEvent(tx, id, 'unacknowledged', actor, null);
+      });
+      return finish(id);
+    });
+  }
+
+  /** Manual resolution: the evaluator stays quiet (latched) until the condition clears by itself. */
+  function resolve(id: number, actor: string, note?: string): Promise<Alert> {
+    return serialize(async () => {
+      await db.transaction(async (tx) => {
+        const alert = await requireAlert(tx, id);
+        if (alert.state === 'resolved') throw new ServiceError(409, 'conflict', `alert ${id} is already resolved`);
+        await resolveRow(tx, id, actor, note ?? null, 'resolved by hand');
+        const rule = alert.ruleId === null ? undefined : rules.get(alert.ruleId);
+        if (rule) {
+          await saveState(tx, rule.id, alert.host, 'latched', Date.now());
+          await queueNotifications(tx, id, rule.channels, 'resolved');
+        }
+      });
+      const alert = await loadAlert(db, id);
+      if (alert?.ruleId != null) states.set(keyOf(alert.ruleId, alert.host), { phase: 'latched', since: Date.now() });
+      deps.onQueued();
+      return finish(id);
+    });
+  }
+
+  async function finish(id: number): Promise<Alert> {
+    const alert = await loadAlert(db, id);
+    if (!alert) throw notFound(`alert ${id}`);
+    publish(alert);
+    return decorate(alert);
+  }
+
+  // ---- rules ------------------------------------------------------------------
+  /** Resolves every open alert of a rule (it changed, was disabled or deleted) and forgets its states. */
+  async function settleRule(tx: Tx, rule: Rule, why: string): Promise<number[]> {
+    const rows = await tx.select({ id: alerts.id }).from(alerts).where(openAlertsOf(rule.id));
+    for (const { id } of rows) {
+      await resolveRow(tx, id, SYSTEM, null, why);
+      await queueNotifications(tx, id, rule.channels, 'resolved');
+    }
+    await tx.delete(alertRuleStates).where(eq(alertRuleStates.ruleId, rule.id));
+    return rows.map((r) => r.id);
+  }
+
+  function forgetRule(ruleId: number) {
+    for (const key of [...states.keys()]) if (key.startsWith(`${ruleId}\u0000`)) states.delete(key);
+  }
+
+  function createRule(input: RuleInput): Promise<Rule> {
+    return serialize(async () => {
+      const [row] = await db.insert(alertRules).values(input).returning();
+      const rule = toRule(row!);
+      rules.set(rule.id, rule);
+      return rule;
+    });
+  }
+
+  function updateRule(id: number, patch: RulePatch, actor: string): Promise<Rule> {
+    return serialize(async () => {
+      const current = rules.get(id);
+      if (!current) throw notFound(`rule ${id}`);
+      const { id: _id, createdAt: _c, updatedAt: _u, ...fields } = { ...current, ...patch };
+      const merged = ruleCreateSchema.safeParse(fields);
+      if (!merged.success) {
+        const issue = merged.error.issues[0];
+        throw new ServiceError(422, 'invalid_value', `${issue?.path.join('.') || 'rule'}: ${issue?.message}`);
+      }
+      const disabled = current.enabled && merged.data.enabled === false;
+      const conditionChanged = CONDITION_FIELDS.some((f) => merged.data[f] !== current[f]);
+      let settled: number[] = [];
+      const rule = await db.transaction(async (tx) => {
+        const [row] = await tx.update(alertRules).set({ ...merged.data, updatedAt: new Date() }).where(eq(alertRules.id, id)).returning();
+        if (disabled || conditionChanged) settled = await settleRule(tx, current, `rule ${disabled ? 'disabled' : 'changed'} by ${actor}`);
+        return toRule(row!);
+      });
+      rules.set(id, rule);
+      if (disabled || conditionChanged) forgetRule(id);
+      await publishIds(settled);
+      if (settled.length > 0) deps.onQueued();
+      return rule;
+    });
+  }
+
+  function deleteRule(id: number, actor: string): Promise<void> {
+    return serialize(async () => {
+      const current = rules.get(id);
+      if (!current) throw notFound(`rule ${id}`);
+      let settled: number[] = [];
+      await db.transaction(async (tx) => {
+        settled = await settleRule(tx, current, `rule deleted by ${actor}`);
+        await tx.delete(alertRules).where(eq(alertRules.id, id));
+      });
+      rules.delete(id);
+      forgetRule(id);
+      await publishIds(settled);
+      if (settled.length > 0) deps.onQueued();
+    });
+  }
+
+  // ---- silences ---------------------------------------------------------------
+  function republishOpen() {
+    for (const alert of open.values()) publish(alert);
+  }
+
+  function createSilence(input: { ruleId: number | null; host: string | null; minutes: number; reason: string | null }, actor: string): Promise<Silence> {
+    return serialize(async () => {
+      if (input.ruleId !== null && !rules.has(input.ruleId)) throw new ServiceError(422, 'invalid_value', `rule ${input.ruleId} does not exist`);
+      const now = Date.now();
+      const [row] = await db
+        .insert(silences)
+        .values({ ruleId: input.ruleId, host: input.host, startsAt: new Date(now), endsAt: new Date(now + input.minutes * 60_000), reason: input.reason, createdBy: actor })
+        .returning();
+      const silence = toSilence(row!);
+      activeSilences = [...activeSilences, silence];
+      republishOpen();
+      return silence;
+    });
+  }
+
+  function deleteSilence(id: number): Promise<void> {
+    return serialize(async () => {
+      const removed = await db.delete(silences).where(eq(silences.id, id)).returning({ id: silences.id });
+      if (removed.length === 0) throw notFound(`silence ${id}`);
+      activeSilences = activeSilences.filter((s) => s.id !== id);
+      republishOpen();
+    });
+  }
+
+  return {
+    acknowledge,
+    unacknowledge,
+    resolve,
+    createRule,
+    updateRule,
+    deleteRule,
+    createSilence,
+    deleteSilence,
+    rules: () => [...rules.values()],
+    rule: (id: number) => rules.get(id),
+    /** Open alerts, most severe and newest first: for snapshots (synchronous, from memory). */
+    openAlerts: () => [...open.values()].map((a) => decorate(a)).sort(compareAlerts),
+    silences: () => {
+      const now = Date.now();
+      activeSilences = activeSilences.filter((s) => s.endsAt > now);
+      return activeSilences;
+    },
+    isSilenced: (alert: Pick<Alert, 'ruleId' | 'host'>, now = Date.now()) => activeSilences.some((s) => silenceCovers(s, alert, now)),
+    list: async (filter: AlertFilter) => (await listAlerts(db, filter)).map((a) => decorate(a)),
+    detail: async (id: number): Promise<AlertDetail> => {
+      const detail = await loadAlertDetail(db, id);
+      if (!detail) throw notFound(`alert ${id}`);
+      return { ...detail, silenced: decorate(detail).silenced };
+    },
+    /** Re-reads an alert after its deliveries changed and pushes it. */
+    refresh: (id: number) => serialize(() => publishIds([id])),
+    /** Waits for every queued change (tests, shutdown). */
+    idle: () => serialize(async () => {}),
+    close() {
+      unsubscribe();
+      return serialize(async () => {});
+    },
+  };
+}

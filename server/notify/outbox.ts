@@ -1,0 +1,143 @@
+/**
+ * The outbox worker: delivers queued notifications, one row per alert and
+ * channel, with exponential backoff on failure and no limit on retries (a
+ * mail server that is down for a day gets its mail when it is back). Rows
+ * are claimed with a lease, so several server nodes never send one twice.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { channelKind, type Alert, type Delivery } from '../../shared/alerts.ts';
+import { createLogger } from '../lib/log.ts';
+import { runLoop } from '../lib/loop.ts';
+import { addEvent, loadAlert } from '../alerts/store.ts';
+import { queryRows, type Db } from '../store/db.ts';
+import { alerts, notificationOutbox } from '../store/schema.ts';
+import type { Notifier } from './notifier.ts';
+
+const log = createLogger('notify');
+const SEND_TIMEOUT_MS = 15_000;
+const LEASE = sql`interval '2 minutes'`;
+
+export interface OutboxDeps {
+  db: Db;
+  notifiers: Record<ReturnType<typeof channelKind>, Notifier>;
+  publicUrl: string;
+  isSilenced(alert: Alert): boolean;
+  /** An alert's deliveries changed: push it to viewers. */
+  refresh(alertId: number): Promise<void>;
+  signal: AbortSignal;
+  /** First retry after this long, doubling up to maxRetryMs. */
+  retryBaseMs?: number;
+  maxRetryMs?: number;
+  pollMs?: number;
+}
+
+interface Claimed extends Record<string, unknown> {
+  id: number;
+  alert_id: number;
+  channel: string;
+  reason: Delivery['reason'];
+  attempts: number;
+}
+
+export function retryDelayMs(attempts: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+export function startOutbox(deps: OutboxDeps) {
+  const { db } = deps;
+  const baseMs = deps.retryBaseMs ?? 5000;
+  const maxMs = deps.maxRetryMs ?? 10 * 60_000;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  /** Reminders for firing, unacknowledged alerts whose rule asks for them. */
+  async function queueRepeats() {
+    await db.execute(sql`
+      WITH due AS (
+        UPDATE alerts a SET last_notified_at = now()
+        FROM alert_rules r
+        WHERE a.rule_id = r.id AND a.state = 'firing' AND r.repeat_seconds IS NOT NULL
+          AND coalesce(a.last_notified_at, a.started_at) <= now() - make_interval(secs => r.repeat_seconds)
+        RETURNING a.id, r.channels
+      )
+      INSERT INTO notification_outbox (alert_id, channel, reason)
+      SELECT due.id, c.channel, 'repeat' FROM due, jsonb_array_elements_text(due.channels) AS c(channel)`);
+  }
+
+  async function claim(): Promise<Claimed[]> {
+    return queryRows<Claimed>(db, sql`
+      UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at = now() + ${LEASE}
+      WHERE id IN (
+        SELECT id FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= now()
+        ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
+      RETURNING id, alert_id, channel, reason, attempts`);
+  }
+
+  async function deliver(row: Claimed): Promise<void> {
+    const alert = await loadAlert(db, row.alert_id);
+    if (!alert) return;
+    const channel = row.channel as Alert['deliveries'][number]['channel'];
+    const notifier = deps.notifiers[channelKind(channel)];
+    const finish = (set: Partial<typeof notificationOutbox.$inferInsert>) =>
+      db.update(notificationOutbox).set(set).where(eq(notificationOutbox.id, row.id));
+
+    if (deps.isSilenced(alert)) {
+      await finish({ status: 'suppressed', lastError: 'silenced' });
+      return;
+    }
+    const unavailable = notifier.notConfigured();
+    if (unavailable) {
+      await finish({ status: 'failed', lastError: unavailable });
+      return;
+    }
+    try {
+      await notifier.send({ alert, reason: row.reason, channel, link: `${deps.publicUrl}/alerts?id=${alert.id}` }, AbortSignal.timeout(SEND_TIMEOUT_MS));
+      await finish({ status: 'sent', sentAt: new Date(), lastError: null });
+      await db.update(alerts).set({ lastNotifiedAt: new Date() }).where(eq(alerts.id, alert.id));
+      await addEvent(db, alert.id, 'notified', null, `${row.reason} via ${channelKind(channel)}`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const delay = retryDelayMs(row.attempts, baseMs, maxMs);
+      await finish({ lastError: message, nextAttemptAt: new Date(Date.now() + delay) });
+      if (row.attempts === 1) {
+        await addEvent(db, alert.id, 'notify_failed', null, `${channelKind(channel)}: ${message} (retrying)`);
+        log.warn(`notification ${row.id} via ${channelKind(channel)} failed; retrying with backoff`, err);
+      }
+    }
+  }
+
+  async function runOnce() {
+    await queueRepeats();
+    for (let batch = await claim(); batch.length > 0; batch = await claim()) {
+      await Promise.all(batch.map((row) => deliver(row).catch((err) => log.error(`delivering notification ${row.id} failed`, err))));
+      for (const alertId of new Set(batch.map((r) => r.alert_id))) await deps.refresh(alertId);
+    }
+  }
+
+  /** Runs a pass now (or right after the one in progress). */
+  function kick(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = runOnce()
+      .catch((err) => log.error('outbox pass failed', err))
+      .finally(() => {
+        running = undefined;
+        if (again && !deps.signal.aborted) {
+          again = false;
+          void kick();
+        }
+      });
+    return running;
+  }
+
+  const loop = runLoop(() => kick(), { intervalMs: deps.pollMs ?? 1000, signal: deps.signal, log });
+  return {
+    kick,
+    async stopped() {
+      await loop;
+      await running;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Socket handlers for operator actions on alerts: validate the payload with
+ * the shared schema, do the work through the alert service (which persists,
+ * then broadcasts `alert` to every viewer), answer the acknowledgement.
+ */
+import { alertActionSchema, type Alert, type AlertAck } from '../../shared/alerts.ts';
+import type { AlertService } from '../alerts/service.ts';
+import { ServiceError } from '../lib/errors.ts';
+import { createLogger } from '../lib/log.ts';
+import type { IoServer } from './socket.ts';
+
+const log = createLogger('realtime');
+type IoSocket = Parameters<Parameters<IoServer['on']>[1]>[0];
+
+export function registerAlertHandlers(socket: IoSocket, alerts: AlertService) {
+  const handle =
+    (action: (id: number, actor: string, note?: string) => Promise<Alert>) =>
+    async (payload: unknown, callback: unknown) => {
+      if (typeof callback !== 'function') return; // nothing to answer to: ignore
+      const reply = callback as (r: AlertAck) => void;
+      const parsed = alertActionSchema.safeParse(payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return reply({ ok: false, error: { code: 'bad_request', message: `${issue?.path.join('.') || 'payload'}: ${issue?.message}` } });
+      }
+      try {
+        const alert = await action(parsed.data.id, socket.data.user, parsed.data.note);
+        reply({ ok: true, alert });
+      } catch (err) {
+        if (err instanceof ServiceError) return reply({ ok: false, error: { code: err.code, message: err.message } });
+        log.error('alert action failed', err);
+        reply({ ok: false, error: { code: 'internal', message: 'internal server error' } });
+      }
+    };
+
+  socket.on('alert:ack', handle((id, actor, note) => alerts.acknowledge(id, actor, note)));
+  socket.on('alert:unack', handle((id, actor) => alerts.unacknowledge(id, actor)));
+  socket.on('alert:resolve', handle((id, actor, note) => alerts.resolve(id, actor, note)));
+}
