@@ -76,15 +76,15 @@ export async function createAlertService(deps: AlertServiceDeps) {
     silenced: alert.silenced || activeSilences.some((s) => silenceCovers(s, alert, now)),
   });
 
+  /** Tracks the open set (undecorated: silences are applied on the way out) and pushes the change. */
   function publish(alert: Alert) {
-    const d = decorate(alert);
-    if (d.ruleId !== null) {
-      const key = keyOf(d.ruleId, d.host);
-      if (d.state === 'resolved') {
-        if (open.get(key)?.id === d.id) open.delete(key);
-      } else open.set(key, d);
+    if (alert.ruleId !== null) {
+      const key = keyOf(alert.ruleId, alert.host);
+      if (alert.state === 'resolved') {
+        if (open.get(key)?.id === alert.id) open.delete(key);
+      } else open.set(key, alert);
     }
-    deps.onChange(d);
+    deps.onChange(decorate(alert));
   }
 
   async function publishIds(ids: number[]) {
@@ -177,6 +177,11 @@ export async function createAlertService(deps: AlertServiceDeps) {
   }
 
   const unsubscribe = deps.bus.subscribe('alerts', (sample) => {
+    // A silence ran out: the alerts it covered are no longer shown as silenced.
+    if (activeSilences.some((s) => s.endsAt <= sample.ts)) {
+      activeSilences = activeSilences.filter((s) => s.endsAt > sample.ts);
+      republishOpen();
+    }
     if (backlog >= MAX_BACKLOG) {
       if (backlog++ === MAX_BACKLOG) log.warn('alert evaluation is falling behind the database: skipping samples');
       return;
@@ -360,11 +365,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
     rule: (id: number) => rules.get(id),
     /** Open alerts, most severe and newest first: for snapshots (synchronous, from memory). */
     openAlerts: () => [...open.values()].map((a) => decorate(a)).sort(compareAlerts),
-    silences: () => {
-      const now = Date.now();
-      activeSilences = activeSilences.filter((s) => s.endsAt > now);
-      return activeSilences;
-    },
+    silences: () => activeSilences.filter((s) => s.endsAt > Date.now()),
     isSilenced: (alert: Pick<Alert, 'ruleId' | 'host'>, now = Date.now()) => activeSilences.some((s) => silenceCovers(s, alert, now)),
     list: async (filter: AlertFilter) => (await listAlerts(db, filter)).map((a) => decorate(a)),
     detail: async (id: number): Promise<AlertDetail> => {

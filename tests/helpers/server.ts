@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../../server/config.ts';
 import { setLogLevel } from '../../server/lib/log.ts';
-import { startServer } from '../../server/main.ts';
+import { startServer, type StartOptions } from '../../server/main.ts';
 import { tempDir } from './databases.ts';
 
 export interface TestServerOptions {
@@ -13,6 +13,10 @@ export interface TestServerOptions {
   dataDir?: string;
   hostName?: string;
   port?: number;
+  /** More environment, as a user would set it (SMTP_URL, ALERT_EMAIL_TO, PUBLIC_URL…). */
+  env?: Record<string, string>;
+  /** Notification retry timing; tests use short delays. */
+  outbox?: StartOptions['outbox'];
 }
 
 export interface TestServer {
@@ -33,8 +37,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     DATA_DIR: dataDir,
     COLLECT_INTERVAL_MS: String(opts.intervalMs ?? 250),
     DATABASE_URL: opts.databaseUrl,
+    ...opts.env,
   });
-  const server = await startServer(config, { hostName: opts.hostName ?? 'test-host' });
+  const server = await startServer(config, {
+    hostName: opts.hostName ?? 'test-host',
+    outbox: opts.outbox ?? { retryBaseMs: 200, maxRetryMs: 1000, pollMs: 100 },
+  });
   return {
     url: server.url,
     port: server.port,
