@@ -1,0 +1,53 @@
+import type uPlot from 'uplot';
+import { METRICS, type MetricName } from '$shared/catalog.ts';
+import { formatMetric, formatMetricText } from '$shared/format.ts';
+import { seriesColor } from '../theme.ts';
+import { timeAxis, valueAxis } from './axes.ts';
+import type { ChartOptions } from './chart.svelte.ts';
+import { gradientFill } from './fill.ts';
+import { thresholdsPlugin } from './plugins/thresholds.ts';
+import { tooltipPlugin } from './plugins/tooltip.ts';
+import { valueRange } from './scales.ts';
+
+/** Axis label of a value: "80%", "2.5 ms", "1.2 MB/s" (byte rates scale themselves). */
+export function axisLabel(metric: MetricName, value: number, decimals: number): string {
+  const formatted = formatMetric(metric, value);
+  const text = METRICS[metric].unit === 'B/s' ? formatted.value : value.toFixed(decimals);
+  const unit = formatted.unit;
+  return unit === '' || unit === '%' ? `${text}${unit}` : `${text} ${unit}`;
+}
+
+/** Whether a metric is shown without decimals (counts, bytes): its axis ticks are whole numbers. */
+export function isCount(metric: MetricName): boolean {
+  return METRICS[metric].decimals === 0;
+}
+
+/** A streaming chart of one or more metrics sharing a unit (first metric decides the y axis). */
+export function liveChartOptions(metrics: readonly MetricName[]): ChartOptions {
+  const first = metrics[0]!;
+  const series: uPlot.Series[] = metrics.map((metric, i) => ({
+    label: METRICS[metric].label,
+    stroke: seriesColor(i),
+    width: 2,
+    fill: gradientFill(seriesColor(i), metrics.length > 1 ? 0.16 : 0.28),
+    points: { show: false },
+    spanGaps: false,
+  }));
+  return {
+    legend: { show: false },
+    cursor: { y: false, drag: { x: false, y: false }, points: { size: 7 } },
+    scales: { x: { time: true }, y: { range: valueRange(first) } },
+    axes: [timeAxis(), valueAxis((v, d) => axisLabel(first, v, d), { integers: isCount(first) })],
+    series: [{}, ...series],
+    plugins: [
+      thresholdsPlugin(first),
+      tooltipPlugin(
+        metrics.map((metric, i) => ({
+          label: METRICS[metric].label,
+          color: seriesColor(i),
+          text: (u, idx) => formatMetricText(metric, u.data[i + 1]?.[idx]),
+        })),
+      ),
+    ],
+  };
+}

@@ -1,0 +1,70 @@
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '$shared/events.ts';
+import { clientId } from './client-id.ts';
+import { live } from './live.svelte.ts';
+
+export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** When the server refused us or closed the connection itself, socket.io stops; we retry slower. */
+const MANUAL_RETRY_MIN_MS = 2_000;
+const MANUAL_RETRY_MAX_MS = 60_000;
+
+let socket: LiveSocket | null = null;
+
+/**
+ * The one socket to the server (same origin), feeding the live store. Every
+ * (re)connect sends `since` = the newest sample we hold, so the server's
+ * snapshot fills exactly the hole the disconnection left.
+ */
+export function connectLive(): LiveSocket {
+  if (socket) return socket;
+  const s: LiveSocket = io({
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
+    reconnection: true,
+    reconnectionAttempts: Number.POSITIVE_INFINITY,
+    reconnectionDelay: 1_000,
+    reconnectionDelayMax: 15_000,
+    randomizationFactor: 0.5,
+    auth: (cb) => cb({ since: live.lastTs ?? undefined, clientId: clientId() } satisfies HandshakeAuth),
+  });
+  socket = s;
+
+  let manualRetryMs = MANUAL_RETRY_MIN_MS;
+  let manualRetry: ReturnType<typeof setTimeout> | undefined;
+  /** socket.io gives up after a middleware refusal or a server-side disconnect: a wall screen must not. */
+  const retryLater = () => {
+    clearTimeout(manualRetry);
+    const delay = manualRetryMs * (0.5 + Math.random());
+    manualRetryMs = Math.min(MANUAL_RETRY_MAX_MS, manualRetryMs * 2);
+    manualRetry = setTimeout(() => {
+      if (s.connected || s.active) return;
+      live.onConnecting();
+      s.connect();
+    }, delay);
+  };
+
+  s.on('connect', () => {
+    manualRetryMs = MANUAL_RETRY_MIN_MS;
+    clearTimeout(manualRetry);
+  });
+  s.on('snapshot', (snapshot) => live.applySnapshot(snapshot));
+  s.on('metrics', (event) => live.applyMetrics(event));
+  s.on('disconnect', () => {
+    live.onDisconnect();
+    if (!s.active) retryLater(); // the server closed it ("io server disconnect"), e.g. while shutting down
+  });
+  s.on('connect_error', (err) => {
+    // Not active: a middleware refused us (socket.io will not retry by itself).
+    live.onConnectError(err.message, !s.active);
+    if (!s.active) retryLater();
+  });
+  s.io.on('reconnect_attempt', () => live.onConnecting());
+
+  window.addEventListener('offline', () => live.onBrowserOffline());
+  window.addEventListener('online', () => {
+    live.onConnecting();
+    if (!s.connected && !s.active) s.connect();
+  });
+  return s;
+}

@@ -1,0 +1,12 @@
+import type { PanelDef } from '../types.ts';
+import ServerHealthPanel from './ServerHealthPanel.svelte';
+
+export const panel = {
+  id: 'server-health',
+  title: 'Server health',
+  icon: 'heartbeat',
+  metric: 'self.event_loop_lag_ms',
+  chart: ['self.event_loop_lag_ms'],
+  figures: ['self.cpu_percent', 'self.rss_mb'],
+  component: ServerHealthPanel,
+} satisfies PanelDef;

@@ -1,0 +1,13 @@
+import { METRICS } from '$shared/catalog.ts';
+import type { PanelDef } from '../types.ts';
+import SessionsPanel from './SessionsPanel.svelte';
+
+export const panel = {
+  id: 'sessions',
+  title: METRICS['app.sessions'].label,
+  icon: 'users',
+  metric: 'app.sessions',
+  chart: ['app.sessions'],
+  figures: ['app.viewers'],
+  component: SessionsPanel,
+} satisfies PanelDef;

@@ -1,0 +1,27 @@
+import type { Component } from 'svelte';
+import type { MetricName } from '$shared/catalog.ts';
+import type { IconName } from '../lib/icons.ts';
+
+/**
+ * A dashboard panel: what it shows, from the catalog. The dashboard is a list
+ * of these (panels/index.ts); a new card is one folder and one line there.
+ */
+export interface PanelDef {
+  /** Also the card's `data-panel`. */
+  id: string;
+  title: string;
+  icon: IconName;
+  /** The headline metric: big value and, unless `status` says otherwise, the status pill. */
+  metric: MetricName;
+  /** Metrics whose worst status the pill shows (default: the headline metric). */
+  status?: readonly MetricName[];
+  /** Drawn as a streaming chart, one series each (sharing the first one's unit); null: no chart. */
+  chart: readonly MetricName[] | null;
+  /** Smaller figures beside the value. */
+  figures?: readonly MetricName[];
+  component: Component<PanelProps>;
+}
+
+export interface PanelProps {
+  panel: PanelDef;
+}
