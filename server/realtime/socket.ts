@@ -95,7 +95,6 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     emitAlert: (alert: Alert) => io.emit('alert', alert),
     async close() {
       unsubscribe();
-      io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };
