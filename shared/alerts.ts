@@ -69,7 +69,7 @@ export interface Alert {
   host: string;
   level: Level;
   state: AlertState;
-  /** The value that fired the alert, then the latest value while it is open. */
+  /** The value that fired the alert (the live value is on the dashboard). */
   value: number;
   threshold: number;
   operator: Operator;

@@ -78,11 +78,11 @@ export async function createAlertService(deps: AlertServiceDeps) {
 
   /** Tracks the open set (undecorated: silences are applied on the way out) and pushes the change. */
   function publish(alert: Alert) {
-    if (alert.ruleId !== null) {
-      const key = keyOf(alert.ruleId, alert.host);
-      if (alert.state === 'resolved') {
-        if (open.get(key)?.id === alert.id) open.delete(key);
-      } else open.set(key, alert);
+    if (alert.state === 'resolved') {
+      // By id: an alert whose rule was deleted has lost its ruleId by now.
+      for (const [key, a] of open) if (a.id === alert.id) open.delete(key);
+    } else if (alert.ruleId !== null) {
+      open.set(keyOf(alert.ruleId, alert.host), alert);
     }
     deps.onChange(decorate(alert));
   }
@@ -318,6 +318,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
       });
       rules.delete(id);
       forgetRule(id);
+      activeSilences = activeSilences.filter((s) => s.ruleId !== id); // the database dropped them with the rule
       await publishIds(settled);
       if (settled.length > 0) deps.onQueued();
     });
