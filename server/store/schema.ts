@@ -8,6 +8,7 @@ import {
   smallserial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { AlertEventKind, AlertState, Channel, DeliveryStatus, Level, Operator } from '../../shared/alerts.ts';
+import type { Role } from '../../shared/auth.ts';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 const tsCol = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
@@ -194,7 +195,63 @@ export const silences = pgTable('silences', {
   createdAt: tsCol('created_at').notNull().defaultNow(),
 });
 
+/** People who log in. Roles: viewer < operator < admin (shared/auth.ts). */
+export const users = pgTable('users', {
+  id: serial('id').primaryKey(),
+  username: text('username').notNull().unique(),
+  /** scrypt, self-describing: `scrypt$N$r$p$salt$hash` (base64url). */
+  passwordHash: text('password_hash').notNull(),
+  role: text('role').$type<Role>().notNull(),
+  disabled: boolean('disabled').notNull().default(false),
+  createdAt: tsCol('created_at').notNull().defaultNow(),
+  updatedAt: tsCol('updated_at').notNull().defaultNow(),
+});
+
+/** Login sessions. The cookie holds a random token; only its SHA-256 is stored. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: tsCol('created_at').notNull().defaultNow(),
+    lastSeenAt: tsCol('last_seen_at').notNull().defaultNow(),
+    expiresAt: tsCol('expires_at').notNull(),
+    address: text('address'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Read-only tokens for wall screens. Only the token's SHA-256 is stored. */
+export const displayTokens = pgTable('display_tokens', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  createdBy: text('created_by').notNull(),
+  createdAt: tsCol('created_at').notNull().defaultNow(),
+  lastUsedAt: tsCol('last_used_at'),
+  revokedAt: tsCol('revoked_at'),
+});
+
+/** Who did what, when and from where. Appended to, never edited. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: tsCol('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    detail: jsonb('detail').$type<Record<string, unknown>>(),
+    address: text('address'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_actor_idx').on(t.actor, t.at)],
+);
+
 export type Host = typeof hosts.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
 export type RuleRow = typeof alertRules.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
 export type OutboxRow = typeof notificationOutbox.$inferSelect;

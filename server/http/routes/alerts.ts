@@ -7,6 +7,7 @@ import { ACTOR_NAME } from '../../../shared/events.ts';
 import type { AlertService } from '../../alerts/service.ts';
 import type { Notifier } from '../../notify/notifier.ts';
 import { parseInput } from '../errors.ts';
+import { idParam, jsonBody } from './params.ts';
 
 /**
  * Until logins exist, who acts is the name in the `X-Glasswatch-User`
@@ -16,21 +17,6 @@ export function actorOf(ctx: Context): string {
   const name = ctx.get('X-Glasswatch-User').trim();
   return ACTOR_NAME.test(name) ? name : 'anonymous';
 }
-
-function idParam(ctx: Context): number {
-  const raw = ctx.params.id ?? '';
-  if (!/^\d{1,9}$/.test(raw)) ctx.throw(404, `no such id "${raw}"`, { code: 'not_found' });
-  return Number(raw);
-}
-
-/** A mutating request with a body must send JSON. */
-function requireJson(ctx: Context) {
-  if (ctx.request.length && !ctx.is('application/json')) {
-    ctx.throw(415, 'send the body as application/json', { code: 'unsupported_media_type' });
-  }
-}
-
-const body = (ctx: Context) => (ctx.request.body ?? {}) as unknown;
 
 export function alertRoutes(deps: { alerts: AlertService; notifiers: Record<ChannelKind, Notifier> }) {
   const { alerts } = deps;
@@ -44,16 +30,14 @@ export function alertRoutes(deps: { alerts: AlertService; notifiers: Record<Chan
     ctx.body = await alerts.detail(idParam(ctx));
   });
   router.post('/alerts/:id/ack', async (ctx) => {
-    requireJson(ctx);
-    const { note } = parseInput(ctx, noteSchema, body(ctx), 'body');
+    const { note } = parseInput(ctx, noteSchema, jsonBody(ctx), 'body');
     ctx.body = await alerts.acknowledge(idParam(ctx), actorOf(ctx), note);
   });
   router.post('/alerts/:id/unack', async (ctx) => {
     ctx.body = await alerts.unacknowledge(idParam(ctx), actorOf(ctx));
   });
   router.post('/alerts/:id/resolve', async (ctx) => {
-    requireJson(ctx);
-    const { note } = parseInput(ctx, noteSchema, body(ctx), 'body');
+    const { note } = parseInput(ctx, noteSchema, jsonBody(ctx), 'body');
     ctx.body = await alerts.resolve(idParam(ctx), actorOf(ctx), note);
   });
 
@@ -66,15 +50,13 @@ export function alertRoutes(deps: { alerts: AlertService; notifiers: Record<Chan
     ctx.body = rule;
   });
   router.post('/rules', async (ctx) => {
-    requireJson(ctx);
-    const input = parseInput(ctx, ruleCreateSchema, body(ctx), 'body');
+    const input = parseInput(ctx, ruleCreateSchema, jsonBody(ctx), 'body');
     ctx.status = 201;
     ctx.body = await alerts.createRule(input);
   });
   router.patch('/rules/:id', async (ctx) => {
-    requireJson(ctx);
     const id = idParam(ctx);
-    const patch = parseInput(ctx, rulePatchSchema, body(ctx), 'body');
+    const patch = parseInput(ctx, rulePatchSchema, jsonBody(ctx), 'body');
     ctx.body = await alerts.updateRule(id, patch, actorOf(ctx));
   });
   router.delete('/rules/:id', async (ctx) => {
@@ -86,8 +68,7 @@ export function alertRoutes(deps: { alerts: AlertService; notifiers: Record<Chan
     ctx.body = { silences: alerts.silences() };
   });
   router.post('/silences', async (ctx) => {
-    requireJson(ctx);
-    const input = parseInput(ctx, silenceCreateSchema, body(ctx), 'body');
+    const input = parseInput(ctx, silenceCreateSchema, jsonBody(ctx), 'body');
     ctx.status = 201;
     ctx.body = await alerts.createSilence(input, actorOf(ctx));
   });
