@@ -13,6 +13,9 @@ import { createApp } from './http/app.ts';
 import { createSampleBus } from './lib/bus.ts';
 import { createLogger, setLogLevel } from './lib/log.ts';
 import { createAlertService } from './alerts/service.ts';
+import { createAuthService } from './auth/service.ts';
+import { runLoop } from './lib/loop.ts';
+import { watchRevocations } from './realtime/auth.ts';
 import { createNotifiers } from './notify/index.ts';
 import { startOutbox, type OutboxDeps } from './notify/outbox.ts';
 import { createHostDirectory } from './realtime/hosts.ts';
@@ -30,6 +33,8 @@ const log = createLogger('server');
 export interface RunningServer {
   url: string;
   port: number;
+  /** Set on the very first start: the admin login (printed once by `main`). */
+  firstAdmin: { username: string; password: string; generated: boolean } | null;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { db } = database;
   const ids = await loadSeriesIds(db);
+  const auth = await createAuthService({ db, adminPassword: config.adminPassword });
+  const firstAdmin = await auth.ensureAdmin();
   const localHost = opts.hostName ?? os.hostname();
   await ids.hostId(localHost);
 
@@ -91,15 +98,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ...opts.outbox,
   });
   const app = createApp({
-    database, ids, recent, hosts, alerts, notifiers, localHost, version: VERSION, startedAtMs, clientDist: opts.clientDist,
+    database, ids, recent, hosts, alerts, notifiers, auth, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
+    clientDist: opts.clientDist,
   });
   // Socket.IO attaches after Koa: it takes /socket.io requests and hands every other one to Koa.
   const httpServer = createServer(app.callback());
-  realtime = createRealtime(httpServer, { bus, alerts, recent, hosts, serverInfo });
+  realtime = createRealtime(httpServer, { bus, alerts, auth, recent, hosts, serverInfo });
+  const stopWatching = watchRevocations(realtime.io, auth, stop.signal);
   const sources = createSources({ db, audience: realtime.audience });
   const loops = [
     startCollector({ host: localHost, intervalMs: config.collectIntervalMs, sources, bus, signal: stop.signal }),
     startMaintenance(db, config.retentionDays, stop.signal),
+    runLoop(() => auth.pruneSessions(), { intervalMs: 3600_000, signal: stop.signal, log }),
   ];
 
   await new Promise<void>((resolve, reject) => {
@@ -113,11 +123,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   return {
     url: `http://${shownHost}:${port}`,
     port,
+    firstAdmin,
     close() {
       closing ??= (async () => {
         stop.abort();
         await Promise.all(loops);
         await outbox.stopped();
+        await stopWatching();
         await alerts.close();
         await realtime.close();
         httpServer.closeAllConnections();
@@ -144,6 +156,14 @@ async function main() {
   setLogLevel(config.logLevel);
   const server = await startServer(config);
   log.info(`glasswatch ${VERSION} serving ${server.url} (database: ${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}, tick ${config.collectIntervalMs} ms)`);
+  if (server.firstAdmin?.generated) {
+    // Printed once, on the very first start: the only place this password ever appears.
+    process.stdout.write(
+      `\n  First start: log in at ${config.publicUrl} as "${server.firstAdmin.username}" with password\n\n      ${server.firstAdmin.password}\n\n  (shown once; change it under Admin → Users)\n\n`,
+    );
+  } else if (server.firstAdmin) {
+    log.info(`created the "${server.firstAdmin.username}" user with ADMIN_PASSWORD`);
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -80,10 +80,8 @@ export interface HandshakeAuth {
   since?: TsMs;
   /** A random id the browser keeps, so several tabs count as one session. */
   clientId?: string;
-  /** Display token of a wall screen (later work). */
+  /** Display token of a wall screen (browsers authenticate with their session cookie instead). */
   token?: string;
-  /** Until logins exist: the name this browser acknowledges alerts under. */
-  user?: string;
 }
 
 /** A snapshot covers at least this much when the client asks for nothing older. */
@@ -91,14 +89,11 @@ export const SNAPSHOT_WINDOW_MS = 15 * 60_000;
 /** …and at most this much when the client reconnects after a long gap. */
 export const SNAPSHOT_MAX_WINDOW_MS = 60 * 60_000;
 
-/** A name people act under (acknowledgements, silences). */
-export const ACTOR_NAME = /^[\p{L}\p{N} ._@-]{1,64}$/u;
-
 /** Validates the handshake: a malformed one is refused with a clear `connect_error`. */
 export function parseHandshakeAuth(raw: unknown): { ok: true; auth: HandshakeAuth } | { ok: false; message: string } {
   const auth = (raw ?? {}) as Record<string, unknown>;
   if (typeof auth !== 'object' || Array.isArray(auth)) return { ok: false, message: 'handshake auth must be an object' };
-  const { since, clientId, token, user } = auth;
+  const { since, clientId, token } = auth;
   if (since !== undefined && since !== null && !(typeof since === 'number' && Number.isFinite(since) && since >= 0)) {
     return { ok: false, message: 'handshake auth "since" must be epoch milliseconds' };
   }
@@ -106,16 +101,12 @@ export function parseHandshakeAuth(raw: unknown): { ok: true; auth: HandshakeAut
     return { ok: false, message: 'handshake auth "clientId" must be 1–64 letters, digits, "-" or "_"' };
   }
   if (token !== undefined && typeof token !== 'string') return { ok: false, message: 'handshake auth "token" must be a string' };
-  if (user !== undefined && !(typeof user === 'string' && ACTOR_NAME.test(user))) {
-    return { ok: false, message: 'handshake auth "user" must be 1–64 letters, digits, spaces or . @ - _' };
-  }
   return {
     ok: true,
     auth: {
       ...(typeof since === 'number' ? { since } : {}),
       ...(typeof clientId === 'string' ? { clientId } : {}),
       ...(typeof token === 'string' ? { token } : {}),
-      ...(typeof user === 'string' ? { user } : {}),
     },
   };
 }

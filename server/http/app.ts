@@ -12,7 +12,10 @@ import { bodyParser } from '@koa/bodyparser';
 import type { ChannelKind } from '../../shared/alerts.ts';
 import type { AlertService } from '../alerts/service.ts';
 import type { Notifier } from '../notify/notifier.ts';
+import type { AuthService } from '../auth/service.ts';
+import { authenticate, sameOrigin, securityHeaders } from './auth.ts';
 import { bodyParseError, errorBoundary } from './errors.ts';
+import { authRoutes } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { clientRoutes } from './routes/client.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -30,18 +33,24 @@ export interface AppDeps {
   clientDist?: string | undefined;
   alerts: AlertService;
   notifiers: Record<ChannelKind, Notifier>;
+  auth: AuthService;
+  publicUrl: string;
 }
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true; // errors are logged once, by the error boundary
   app.use(errorBoundary());
+  app.use(securityHeaders());
   app.use(compress({ threshold: 1024 }));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8', onError: bodyParseError }));
   app.use(clientRoutes(deps.clientDist));
+  app.use(sameOrigin(deps.publicUrl));
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8', onError: bodyParseError }));
+  app.use(authenticate(deps.auth));
   for (const router of [
     healthRoutes(deps),
     prometheusRoutes(deps),
+    authRoutes({ auth: deps.auth, db: deps.database.db, secureCookies: deps.publicUrl.startsWith('https:') }),
     metricsApiRoutes({ ...deps, db: deps.database.db }),
     alertRoutes(deps),
   ]) {

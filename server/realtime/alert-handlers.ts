@@ -4,7 +4,9 @@
  * then broadcasts `alert` to every viewer), answer the acknowledgement.
  */
 import { alertActionSchema, type Alert, type AlertAck } from '../../shared/alerts.ts';
+import { hasRole, type AuditAction } from '../../shared/auth.ts';
 import type { AlertService } from '../alerts/service.ts';
+import type { AuthService } from '../auth/service.ts';
 import { ServiceError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import type { IoServer } from './socket.ts';
@@ -12,19 +14,24 @@ import type { IoServer } from './socket.ts';
 const log = createLogger('realtime');
 type IoSocket = Parameters<Parameters<IoServer['on']>[1]>[0];
 
-export function registerAlertHandlers(socket: IoSocket, alerts: AlertService) {
+export function registerAlertHandlers(socket: IoSocket, alerts: AlertService, auth: AuthService) {
   const handle =
-    (action: (id: number, actor: string, note?: string) => Promise<Alert>) =>
+    (auditAction: AuditAction, action: (id: number, actor: string, note?: string) => Promise<Alert>) =>
     async (payload: unknown, callback: unknown) => {
       if (typeof callback !== 'function') return; // nothing to answer to: ignore
       const reply = callback as (r: AlertAck) => void;
+      const { principal } = socket.data;
+      if (!hasRole(principal.role, 'operator') || principal.kind !== 'user') {
+        return reply({ ok: false, error: { code: 'forbidden', message: 'needs the operator role' } });
+      }
       const parsed = alertActionSchema.safeParse(payload);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         return reply({ ok: false, error: { code: 'bad_request', message: `${issue?.path.join('.') || 'payload'}: ${issue?.message}` } });
       }
       try {
-        const alert = await action(parsed.data.id, socket.data.user, parsed.data.note);
+        const alert = await action(parsed.data.id, principal.username, parsed.data.note);
+        await auth.record(principal, auditAction, `alert ${alert.id}`, { address: socket.handshake.address }, parsed.data.note ? { note: parsed.data.note } : undefined);
         reply({ ok: true, alert });
       } catch (err) {
         if (err instanceof ServiceError) return reply({ ok: false, error: { code: err.code, message: err.message } });
@@ -33,7 +40,7 @@ export function registerAlertHandlers(socket: IoSocket, alerts: AlertService) {
       }
     };
 
-  socket.on('alert:ack', handle((id, actor, note) => alerts.acknowledge(id, actor, note)));
-  socket.on('alert:unack', handle((id, actor) => alerts.unacknowledge(id, actor)));
-  socket.on('alert:resolve', handle((id, actor, note) => alerts.resolve(id, actor, note)));
+  socket.on('alert:ack', handle('alert.ack', (id, actor, note) => alerts.acknowledge(id, actor, note)));
+  socket.on('alert:unack', handle('alert.unack', (id, actor) => alerts.unacknowledge(id, actor)));
+  socket.on('alert:resolve', handle('alert.resolve', (id, actor, note) => alerts.resolve(id, actor, note)));
 }

@@ -14,14 +14,16 @@ import type { SampleBus } from '../lib/bus.ts';
 import { createLogger } from '../lib/log.ts';
 import type { AudienceCounts } from '../collect/sources/app.ts';
 import type { AlertService } from '../alerts/service.ts';
+import type { AuthService } from '../auth/service.ts';
+import { principalOfHandshake, type SocketPrincipal } from './auth.ts';
 import { registerAlertHandlers } from './alert-handlers.ts';
 import type { HostDirectory } from './hosts.ts';
 import type { RecentWindow } from './recent-window.ts';
 
 export interface SocketData {
   clientId: string;
-  /** Who acts through this socket (until logins exist: the name the browser gave). */
-  user: string;
+  /** Who is connected: a logged-in user or a wall screen. */
+  principal: SocketPrincipal;
 }
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -29,6 +31,7 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record
 export interface RealtimeDeps {
   bus: SampleBus;
   alerts: AlertService;
+  auth: AuthService;
   recent: RecentWindow;
   hosts: HostDirectory;
   serverInfo: () => ServerInfo;
@@ -51,11 +54,18 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     pingTimeout: 5_000,
   });
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const parsed = parseHandshakeAuth(socket.handshake.auth);
     if (!parsed.ok) return next(new Error(parsed.message));
+    try {
+      const principal = await principalOfHandshake(deps.auth, socket.handshake.headers.cookie, parsed.auth.token);
+      if ('refused' in principal) return next(new Error(principal.refused));
+      socket.data.principal = principal;
+    } catch (err) {
+      log.error('could not check a socket handshake', err);
+      return next(new Error('the server could not check your login; retrying'));
+    }
     socket.data.clientId = parsed.auth.clientId ?? socket.id;
-    socket.data.user = parsed.auth.user ?? 'anonymous';
     next();
   });
 
@@ -73,7 +83,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
         now,
       };
       socket.emit('snapshot', snapshot);
-      registerAlertHandlers(socket, deps.alerts);
+      registerAlertHandlers(socket, deps.alerts, deps.auth);
     } catch (err) {
       log.error('could not build a snapshot', err);
       socket.disconnect(true);

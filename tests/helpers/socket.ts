@@ -3,14 +3,19 @@ import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Snapsho
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** A real socket.io-client connection, websocket only, no automatic reconnection. */
-export function connect(url: string, auth: HandshakeAuth | Record<string, unknown> = {}): TestSocket {
-  return io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth });
+/** Where to connect: a bare URL (anonymous, or with a display token in `auth`) or a logged-in session. */
+export type SocketTarget = string | { url: string; cookie: string };
+
+/** A real socket.io-client connection, websocket only, no automatic reconnection; a session's cookie rides along. */
+export function connect(target: SocketTarget, auth: HandshakeAuth | Record<string, unknown> = {}): TestSocket {
+  const url = typeof target === 'string' ? target : target.url;
+  const extraHeaders = typeof target === 'string' ? undefined : { cookie: target.cookie };
+  return io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth, ...(extraHeaders ? { extraHeaders } : {}) });
 }
 
 /** Connects and resolves with the snapshot the server sends first. */
-export function connectForSnapshot(url: string, auth: HandshakeAuth = {}): Promise<{ socket: TestSocket; snapshot: Snapshot }> {
-  const socket = connect(url, auth);
+export function connectForSnapshot(target: SocketTarget, auth: HandshakeAuth = {}): Promise<{ socket: TestSocket; snapshot: Snapshot }> {
+  const socket = connect(target, auth);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no snapshot within 5 s')), 5000);
     socket.once('snapshot', (snapshot) => {

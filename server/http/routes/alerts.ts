@@ -3,82 +3,101 @@ import type { Context } from 'koa';
 import {
   alertListQuery, noteSchema, ruleCreateSchema, rulePatchSchema, silenceCreateSchema, type ChannelKind,
 } from '../../../shared/alerts.ts';
-import { ACTOR_NAME } from '../../../shared/events.ts';
+import type { AuditAction } from '../../../shared/auth.ts';
 import type { AlertService } from '../../alerts/service.ts';
+import { actorName, type AuthService } from '../../auth/service.ts';
 import type { Notifier } from '../../notify/notifier.ts';
+import { principalOf, requestOrigin, requireRole } from '../auth.ts';
 import { parseInput } from '../errors.ts';
 import { idParam, jsonBody } from './params.ts';
 
 /**
- * Until logins exist, who acts is the name in the `X-Glasswatch-User`
- * header (validated), else "anonymous".
+ * Alerts (viewers read, operators act), rules (viewers read, admins write)
+ * and silences (operators). Every change is written to the audit trail.
  */
-export function actorOf(ctx: Context): string {
-  const name = ctx.get('X-Glasswatch-User').trim();
-  return ACTOR_NAME.test(name) ? name : 'anonymous';
-}
-
-export function alertRoutes(deps: { alerts: AlertService; notifiers: Record<ChannelKind, Notifier> }) {
+export function alertRoutes(deps: { alerts: AlertService; auth: AuthService; notifiers: Record<ChannelKind, Notifier> }) {
   const { alerts } = deps;
   const router = new Router({ prefix: '/api' });
+  const viewer = requireRole('viewer');
+  const operator = requireRole('operator');
+  const admin = requireRole('admin');
+  const actor = (ctx: Context) => actorName(principalOf(ctx));
+  const record = (ctx: Context, action: AuditAction, target: string, detail?: Record<string, unknown>) =>
+    deps.auth.record(principalOf(ctx), action, target, requestOrigin(ctx), detail);
 
-  router.get('/alerts', async (ctx) => {
-    const q = parseInput(ctx, alertListQuery, ctx.query);
-    ctx.body = { alerts: await alerts.list(q) };
+  router.get('/alerts', viewer, async (ctx) => {
+    ctx.body = { alerts: await alerts.list(parseInput(ctx, alertListQuery, ctx.query)) };
   });
-  router.get('/alerts/:id', async (ctx) => {
+  router.get('/alerts/:id', viewer, async (ctx) => {
     ctx.body = await alerts.detail(idParam(ctx));
   });
-  router.post('/alerts/:id/ack', async (ctx) => {
+  router.post('/alerts/:id/ack', operator, async (ctx) => {
+    const id = idParam(ctx);
     const { note } = parseInput(ctx, noteSchema, jsonBody(ctx), 'body');
-    ctx.body = await alerts.acknowledge(idParam(ctx), actorOf(ctx), note);
+    ctx.body = await alerts.acknowledge(id, actor(ctx), note);
+    await record(ctx, 'alert.ack', `alert ${id}`, note ? { note } : undefined);
   });
-  router.post('/alerts/:id/unack', async (ctx) => {
-    ctx.body = await alerts.unacknowledge(idParam(ctx), actorOf(ctx));
+  router.post('/alerts/:id/unack', operator, async (ctx) => {
+    const id = idParam(ctx);
+    ctx.body = await alerts.unacknowledge(id, actor(ctx));
+    await record(ctx, 'alert.unack', `alert ${id}`);
   });
-  router.post('/alerts/:id/resolve', async (ctx) => {
+  router.post('/alerts/:id/resolve', operator, async (ctx) => {
+    const id = idParam(ctx);
     const { note } = parseInput(ctx, noteSchema, jsonBody(ctx), 'body');
-    ctx.body = await alerts.resolve(idParam(ctx), actorOf(ctx), note);
+    ctx.body = await alerts.resolve(id, actor(ctx), note);
+    await record(ctx, 'alert.resolve', `alert ${id}`, note ? { note } : undefined);
   });
 
-  router.get('/rules', (ctx) => {
+  router.get('/rules', viewer, (ctx) => {
     ctx.body = { rules: alerts.rules() };
   });
-  router.get('/rules/:id', (ctx) => {
+  router.get('/rules/:id', viewer, (ctx) => {
     const rule = alerts.rule(idParam(ctx));
     if (!rule) ctx.throw(404, 'rule not found', { code: 'not_found' });
     ctx.body = rule;
   });
-  router.post('/rules', async (ctx) => {
+  router.post('/rules', admin, async (ctx) => {
     const input = parseInput(ctx, ruleCreateSchema, jsonBody(ctx), 'body');
+    const rule = await alerts.createRule(input);
+    await record(ctx, 'rule.create', `rule ${rule.id} "${rule.name}"`, input);
     ctx.status = 201;
-    ctx.body = await alerts.createRule(input);
+    ctx.body = rule;
   });
-  router.patch('/rules/:id', async (ctx) => {
+  router.patch('/rules/:id', admin, async (ctx) => {
     const id = idParam(ctx);
     const patch = parseInput(ctx, rulePatchSchema, jsonBody(ctx), 'body');
-    ctx.body = await alerts.updateRule(id, patch, actorOf(ctx));
+    const rule = await alerts.updateRule(id, patch, actor(ctx));
+    await record(ctx, 'rule.update', `rule ${id} "${rule.name}"`, patch);
+    ctx.body = rule;
   });
-  router.delete('/rules/:id', async (ctx) => {
-    await alerts.deleteRule(idParam(ctx), actorOf(ctx));
+  router.delete('/rules/:id', admin, async (ctx) => {
+    const id = idParam(ctx);
+    const name = alerts.rule(id)?.name;
+    await alerts.deleteRule(id, actor(ctx));
+    await record(ctx, 'rule.delete', `rule ${id} "${name}"`);
     ctx.status = 204;
   });
 
-  router.get('/silences', (ctx) => {
+  router.get('/silences', operator, (ctx) => {
     ctx.body = { silences: alerts.silences() };
   });
-  router.post('/silences', async (ctx) => {
+  router.post('/silences', operator, async (ctx) => {
     const input = parseInput(ctx, silenceCreateSchema, jsonBody(ctx), 'body');
+    const silence = await alerts.createSilence(input, actor(ctx));
+    await record(ctx, 'silence.create', `silence ${silence.id}`, input);
     ctx.status = 201;
-    ctx.body = await alerts.createSilence(input, actorOf(ctx));
+    ctx.body = silence;
   });
-  router.delete('/silences/:id', async (ctx) => {
-    await alerts.deleteSilence(idParam(ctx));
+  router.delete('/silences/:id', operator, async (ctx) => {
+    const id = idParam(ctx);
+    await alerts.deleteSilence(id);
+    await record(ctx, 'silence.delete', `silence ${id}`);
     ctx.status = 204;
   });
 
   /** Which notification channels can deliver, and why not. */
-  router.get('/channels', (ctx) => {
+  router.get('/channels', viewer, (ctx) => {
     ctx.body = {
       channels: Object.values(deps.notifiers).map((n) => ({ kind: n.kind, configured: n.notConfigured() === null, reason: n.notConfigured() })),
     };

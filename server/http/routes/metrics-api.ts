@@ -10,6 +10,7 @@ import type { RecentWindow } from '../../realtime/recent-window.ts';
 import type { Db } from '../../store/db.ts';
 import { queryHistory } from '../../store/history.ts';
 import type { SeriesIds } from '../../store/series-ids.ts';
+import { requireRole } from '../auth.ts';
 import { parseInput } from '../errors.ts';
 
 export interface MetricsApiDeps {
@@ -26,6 +27,7 @@ const FUTURE_SLACK_MS = 86_400_000;
 
 export function metricsApiRoutes(deps: MetricsApiDeps) {
   const router = new Router({ prefix: '/api' });
+  router.use(['/hosts', '/metrics'], requireRole('viewer'));
 
   const hostIdOf = (ctx: Context, host: string) => {
     const id = deps.ids.knownHostId(host);
