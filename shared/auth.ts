@@ -17,7 +17,7 @@ export function hasRole(role: Role, needed: Role): boolean {
 /** Who is asking: a logged-in user, or a wall screen with a display token (read-only). */
 export type Principal =
   | { kind: 'user'; id: number; username: string; role: Role }
-  | { kind: 'display'; id: number; name: string; role: 'viewer' };
+  | { kind: 'display'; id: number; name: string; role: 'viewer'; settings?: DisplaySettings };
 
 export interface Me {
   kind: Principal['kind'];
@@ -34,7 +34,21 @@ export interface User {
   updatedAt: TsMs;
 }
 
-export interface DisplayToken {
+/** What a wall screen can show: everything at a glance, one host in detail, or the alerts. */
+export const KIOSK_VIEWS = ['overview', 'hosts', 'alerts'] as const;
+export type KioskView = (typeof KIOSK_VIEWS)[number];
+
+/** How a wall screen behaves, set by an admin per display token. */
+export interface DisplaySettings {
+  /** Views to rotate through, in order (one view: no rotation). */
+  views: KioskView[];
+  /** Seconds per view; null: no rotation. Rotation pauses while an unacknowledged CRITICAL alert is open. */
+  rotateSeconds: number | null;
+  /** Sound an alarm while an unacknowledged CRITICAL alert is open (off by default). */
+  sound: boolean;
+}
+
+export interface DisplayToken extends DisplaySettings {
   id: number;
   name: string;
   createdBy: string;
@@ -59,7 +73,7 @@ export const AUDIT_ACTIONS = [
   'silence.create', 'silence.delete',
   'rule.create', 'rule.update', 'rule.delete',
   'user.create', 'user.update', 'user.delete',
-  'display.create', 'display.revoke',
+  'display.create', 'display.update', 'display.revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -77,7 +91,30 @@ export const userPatchSchema = z
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 
-export const displayCreateSchema = z.object({ name: z.string().trim().min(1, 'name is required').max(80, 'name is at most 80 characters') }).strict();
+const displaySettingsFields = {
+  views: z
+    .array(z.enum(KIOSK_VIEWS, { error: `views are ${KIOSK_VIEWS.join(', ')}` }))
+    .min(1, 'at least one view')
+    .refine((v) => new Set(v).size === v.length, 'views repeat'),
+  rotateSeconds: z.number().int('whole seconds').min(10, 'rotate every 10 s at the fastest').max(3600).nullable(),
+  sound: z.boolean(),
+};
+const displayName = z.string().trim().min(1, 'name is required').max(80, 'name is at most 80 characters');
+
+export const displayCreateSchema = z
+  .object({
+    name: displayName,
+    views: displaySettingsFields.views.default(['overview']),
+    rotateSeconds: displaySettingsFields.rotateSeconds.default(null),
+    sound: displaySettingsFields.sound.default(false),
+  })
+  .strict();
+
+export const displayPatchSchema = z
+  .object({ name: displayName, ...displaySettingsFields })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 
 export const auditQuery = z.object({
   actor: z.string().trim().max(64).optional(),

@@ -4,6 +4,7 @@
  * the client `Socket<ServerToClientEvents, ClientToServerEvents>`.
  */
 import type { Alert, AlertAck } from './alerts.ts';
+import type { DisplaySettings, Role } from './auth.ts';
 import type { MetricName, MetricValues } from './catalog.ts';
 
 /** Epoch milliseconds. */
@@ -39,7 +40,16 @@ export interface ServerInfo {
 /** Per host, per metric: `[tsMs, value]` pairs, oldest first. */
 export type SeriesByHost = Record<string, Partial<Record<MetricName, Array<[TsMs, number | null]>>>>;
 
+/** Who this connection is: the UI shows actions by role; a wall screen reads its kiosk settings here. */
+export interface SnapshotViewer {
+  kind: 'user' | 'display';
+  name: string;
+  role: Role;
+  display?: DisplaySettings;
+}
+
 export interface Snapshot {
+  viewer: SnapshotViewer;
   hosts: HostInfo[];
   series: SeriesByHost;
   /** Open alerts (firing or acknowledged), most severe and newest first. */

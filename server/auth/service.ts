@@ -4,7 +4,7 @@
  * screens, login rate limits, and the audit entries for all of it.
  */
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import type { AuditAction, DisplayToken, Principal, Role, User } from '../../shared/auth.ts';
+import type { AuditAction, DisplaySettings, DisplayToken, Principal, Role, User } from '../../shared/auth.ts';
 import { ServiceError, notFound } from '../lib/errors.ts';
 import type { Db } from '../store/db.ts';
 import { displayTokens, sessions, users, type UserRow } from '../store/schema.ts';
@@ -24,7 +24,11 @@ export interface RequestOrigin {
 }
 
 /** Something that should end live connections: a session, every session of a user, or a display token. */
-export type Revocation = { kind: 'session'; sessionId: string } | { kind: 'user'; userId: number } | { kind: 'display'; displayId: number };
+export type Revocation =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'user'; userId: number }
+  /** `reconnect`: the token stays valid; its screens reconnect to pick up new settings. */
+  | { kind: 'display'; displayId: number; reconnect?: boolean };
 
 export type AuthService = Awaited<ReturnType<typeof createAuthService>>;
 
@@ -34,6 +38,7 @@ const toUser = (u: UserRow): User => ({
 
 const toDisplay = (d: typeof displayTokens.$inferSelect): DisplayToken => ({
   id: d.id, name: d.name, createdBy: d.createdBy, createdAt: d.createdAt.getTime(), lastUsedAt: d.lastUsedAt?.getTime() ?? null, revokedAt: d.revokedAt?.getTime() ?? null,
+  views: d.views, rotateSeconds: d.rotateSeconds, sound: d.sound,
 });
 
 export const actorName = (p: Principal) => (p.kind === 'user' ? p.username : `display:${p.name}`);
@@ -123,7 +128,7 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     revoke({ kind: 'session', sessionId: id });
   }
 
-  async function resolveDisplay(token: string | undefined): Promise<(Principal & { kind: 'display' }) | null> {
+  async function resolveDisplay(token: string | undefined): Promise<(Principal & { kind: 'display'; settings: DisplaySettings }) | null> {
     if (!token) return null;
     const [row] = await db.select().from(displayTokens).where(and(eq(displayTokens.tokenHash, tokenHash(token)), isNull(displayTokens.revokedAt)));
     if (!row) return null;
@@ -131,7 +136,7 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     if (!row.lastUsedAt || at - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
       await db.update(displayTokens).set({ lastUsedAt: new Date(at) }).where(eq(displayTokens.id, row.id));
     }
-    return { kind: 'display', id: row.id, name: row.name, role: 'viewer' };
+    return { kind: 'display', id: row.id, name: row.name, role: 'viewer', settings: { views: row.views, rotateSeconds: row.rotateSeconds, sound: row.sound } };
   }
 
   // ---- administration (callers check the admin role) -------------------------
@@ -211,11 +216,19 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
       return (await db.select().from(displayTokens).orderBy(displayTokens.createdAt)).map(toDisplay);
     },
     /** Returns the token in clear this once; only its hash is kept. */
-    async createDisplay(name: string, actor: Principal, from: RequestOrigin): Promise<DisplayToken & { token: string }> {
+    async createDisplay(input: { name: string } & DisplaySettings, actor: Principal, from: RequestOrigin): Promise<DisplayToken & { token: string }> {
       const token = newToken();
-      const [row] = await db.insert(displayTokens).values({ name, tokenHash: tokenHash(token), createdBy: actorName(actor) }).returning();
-      await record(actor, 'display.create', name, from);
+      const [row] = await db.insert(displayTokens).values({ ...input, tokenHash: tokenHash(token), createdBy: actorName(actor) }).returning();
+      await record(actor, 'display.create', input.name, from, { ...input });
       return { ...toDisplay(row!), token };
+    },
+    /** Renames a display or changes its kiosk settings; its screens pick them up on their next connect. */
+    async updateDisplay(id: number, patch: Partial<{ name: string } & DisplaySettings>, actor: Principal, from: RequestOrigin): Promise<DisplayToken> {
+      const [row] = await db.update(displayTokens).set(patch).where(and(eq(displayTokens.id, id), isNull(displayTokens.revokedAt))).returning();
+      if (!row) throw notFound(`display token ${id}`);
+      await record(actor, 'display.update', row.name, from, patch);
+      revoke({ kind: 'display', displayId: id, reconnect: true });
+      return toDisplay(row);
     },
     async revokeDisplay(id: number, actor: Principal, from: RequestOrigin): Promise<void> {
       const [row] = await db

@@ -75,7 +75,12 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     const since = parsed.ok ? parsed.auth.since : undefined;
     try {
       const now = Date.now();
+      const p = socket.data.principal;
       const snapshot: Snapshot = {
+        viewer:
+          p.kind === 'user'
+            ? { kind: 'user', name: p.username, role: p.role }
+            : { kind: 'display', name: p.name, role: p.role, ...(p.settings ? { display: p.settings } : {}) },
         hosts: deps.hosts.list(now),
         series: deps.recent.series(snapshotSince(now, since)),
         alerts: deps.alerts.openAlerts(),

@@ -8,7 +8,7 @@ import {
   smallserial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { AlertEventKind, AlertState, Channel, DeliveryStatus, Level, Operator } from '../../shared/alerts.ts';
-import type { Role } from '../../shared/auth.ts';
+import type { KioskView, Role } from '../../shared/auth.ts';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 const tsCol = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
@@ -233,6 +233,10 @@ export const displayTokens = pgTable('display_tokens', {
   createdAt: tsCol('created_at').notNull().defaultNow(),
   lastUsedAt: tsCol('last_used_at'),
   revokedAt: tsCol('revoked_at'),
+  /** Kiosk behaviour of this screen: views to rotate through, how often, and the audible alarm. */
+  views: jsonb('views').$type<KioskView[]>().notNull().default(['overview']),
+  rotateSeconds: integer('rotate_seconds'),
+  sound: boolean('sound').notNull().default(false),
 });
 
 /** Who did what, when and from where. Appended to, never edited. */

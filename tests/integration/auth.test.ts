@@ -185,7 +185,7 @@ describe('logins and sessions', () => {
     });
     assert.equal(blocked.status, 429);
     assert.ok(Number(blocked.headers.get('retry-after')) > 0);
-    assert.equal((await blocked.json()).error.code, 'too_many_attempts');
+    assert.equal(((await blocked.json()) as { error: { code: string } }).error.code, 'too_many_attempts');
   });
 
   it('logout really ends the session: the old cookie no longer works', async () => {
@@ -199,7 +199,7 @@ describe('logins and sessions', () => {
     const admin = await server.admin();
     const foreign = await admin.fetch('/api/displays', { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{"name":"x"}' });
     assert.equal(foreign.status, 403);
-    assert.equal((await foreign.json()).error.code, 'bad_origin');
+    assert.equal(((await foreign.json()) as { error: { code: string } }).error.code, 'bad_origin');
     const bare = await fetch(`${server.url}/api/displays`, { method: 'POST', headers: { cookie: admin.cookie, 'content-type': 'application/json' }, body: '{"name":"x"}' });
     assert.equal(bare.status, 403);
     const displays = await admin.json<{ displays: DisplayToken[] }>('/api/displays');
@@ -290,6 +290,35 @@ describe('display tokens for wall screens', () => {
     assert.match((await connectError(again)).message, /revoked/);
     again.disconnect();
     assert.equal((await fetch(`${server.url}/api/hosts`, { headers: bearer })).status, 401);
+  });
+});
+
+describe('kiosk settings of a display', () => {
+  it('reach the screen in its snapshot, and a change makes its screens reconnect with the new settings', async () => {
+    const server = await startTestServer();
+    try {
+      const admin = await server.admin();
+      const created = await admin.json<DisplayToken & { token: string }>('/api/displays', {
+        method: 'POST', body: { name: 'Ops wall', views: ['overview', 'alerts'], rotateSeconds: 30, sound: true },
+      });
+      assert.equal(created.status, 201);
+      const { socket, snapshot } = await connectForSnapshot(server.url, { token: created.body.token });
+      assert.deepEqual(snapshot.viewer, { kind: 'display', name: 'Ops wall', role: 'viewer', display: { views: ['overview', 'alerts'], rotateSeconds: 30, sound: true } });
+      const dropped = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      const patched = await admin.json<DisplayToken>(`/api/displays/${created.body.id}`, { method: 'PATCH', body: { rotateSeconds: null, sound: false } });
+      assert.equal(patched.status, 200);
+      assert.equal(await dropped, 'io server disconnect');
+      const again = await connectForSnapshot(server.url, { token: created.body.token });
+      again.socket.disconnect();
+      assert.deepEqual(again.snapshot.viewer.display, { views: ['overview', 'alerts'], rotateSeconds: null, sound: false });
+      for (const body of [{ rotateSeconds: 5 }, { views: [] }, { views: ['tv'] }, {}]) {
+        assert.equal((await admin.json(`/api/displays/${created.body.id}`, { method: 'PATCH', body })).status, 422, JSON.stringify(body));
+      }
+      const { snapshot: userView } = await connectForSnapshot(admin);
+      assert.deepEqual(userView.viewer, { kind: 'user', name: 'admin', role: 'admin' });
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { auditQuery, displayCreateSchema, loginSchema, userCreateSchema, userPatchSchema, type Me } from '../../../shared/auth.ts';
+import { auditQuery, displayCreateSchema, displayPatchSchema, loginSchema, userCreateSchema, userPatchSchema, type Me } from '../../../shared/auth.ts';
 import { listAudit } from '../../auth/audit.ts';
 import { SESSION_MAX_MS, type AuthService } from '../../auth/service.ts';
 import type { Db } from '../../store/db.ts';
@@ -62,9 +62,14 @@ export function authRoutes(deps: { auth: AuthService; db: Db; secureCookies: boo
     ctx.body = { displays: await auth.listDisplays() };
   });
   router.post('/displays', admin, async (ctx) => {
-    const { name } = parseInput(ctx, displayCreateSchema, jsonBody(ctx), 'body');
+    const input = parseInput(ctx, displayCreateSchema, jsonBody(ctx), 'body');
     ctx.status = 201;
-    ctx.body = await auth.createDisplay(name, principalOf(ctx), requestOrigin(ctx));
+    ctx.body = await auth.createDisplay(input, principalOf(ctx), requestOrigin(ctx));
+  });
+  router.patch('/displays/:id', admin, async (ctx) => {
+    const id = idParam(ctx);
+    const patch = parseInput(ctx, displayPatchSchema, jsonBody(ctx), 'body');
+    ctx.body = await auth.updateDisplay(id, patch, principalOf(ctx), requestOrigin(ctx));
   });
   router.delete('/displays/:id', admin, async (ctx) => {
     await auth.revokeDisplay(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
