@@ -1,4 +1,5 @@
 import type { ApiErrorBody } from '$shared/api.ts';
+import { operator } from './operator.svelte.ts';
 
 /** An HTTP error answered by the server as `{"error":{code,message}}` (or a network failure). */
 export class ApiError extends Error {
@@ -37,4 +38,39 @@ export async function getJson<T>(path: string, params: Record<string, string | n
   }
   if (body === null) throw new ApiError(res.status, 'bad_body', 'The server sent something that is not JSON');
   return body as T;
+}
+
+/**
+ * A write to our own API (JSON body, JSON answer; `undefined` for 204). Sends
+ * the operator's name as `X-Glasswatch-User`: who acted, until logins exist.
+ */
+export async function sendJson<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (operator.name) headers['X-Glasswatch-User'] = operator.name;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, location.origin), {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'Cannot reach the server');
+  }
+  if (res.status === 204) return undefined as T;
+  const answer: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    if (isErrorBody(answer)) throw new ApiError(res.status, answer.error.code, answer.error.message);
+    throw new ApiError(res.status, 'http', `The server answered ${res.status} ${res.statusText}`.trim());
+  }
+  return answer as T;
+}
+
+/** A failure for people: the server's message, or a generic one (logged) for anything unexpected. */
+export function errorMessage(err: unknown, what: string): string {
+  if (err instanceof ApiError) return err.message;
+  console.error(`glasswatch: ${what} failed`, err);
+  return `Something went wrong while ${what}`;
 }

@@ -1,7 +1,9 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '$shared/events.ts';
+import { liveAlerts } from './alerts.svelte.ts';
 import { clientId } from './client-id.ts';
 import { live } from './live.svelte.ts';
+import { operator } from './operator.svelte.ts';
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -11,10 +13,17 @@ const MANUAL_RETRY_MAX_MS = 60_000;
 
 let socket: LiveSocket | null = null;
 
+/** The live socket, once connectLive() ran (operator actions use it while connected). */
+export function liveSocket(): LiveSocket | null {
+  return socket;
+}
+
 /**
  * The one socket to the server (same origin), feeding the live store. Every
  * (re)connect sends `since` = the newest sample we hold, so the server's
- * snapshot fills exactly the hole the disconnection left.
+ * snapshot fills exactly the hole the disconnection left. It also sends the
+ * operator's name (`user`): a new name reconnects, so the server records
+ * acknowledgements under it.
  */
 export function connectLive(): LiveSocket {
   if (socket) return socket;
@@ -26,7 +35,8 @@ export function connectLive(): LiveSocket {
     reconnectionDelay: 1_000,
     reconnectionDelayMax: 15_000,
     randomizationFactor: 0.5,
-    auth: (cb) => cb({ since: live.lastTs ?? undefined, clientId: clientId() } satisfies HandshakeAuth),
+    auth: (cb) =>
+      cb({ since: live.lastTs ?? undefined, clientId: clientId(), user: operator.name ?? undefined } satisfies HandshakeAuth),
   });
   socket = s;
 
@@ -48,8 +58,12 @@ export function connectLive(): LiveSocket {
     manualRetryMs = MANUAL_RETRY_MIN_MS;
     clearTimeout(manualRetry);
   });
-  s.on('snapshot', (snapshot) => live.applySnapshot(snapshot));
+  s.on('snapshot', (snapshot) => {
+    live.applySnapshot(snapshot);
+    liveAlerts.applySnapshot(snapshot.alerts);
+  });
   s.on('metrics', (event) => live.applyMetrics(event));
+  s.on('alert', (alert) => liveAlerts.apply(alert));
   s.on('disconnect', () => {
     live.onDisconnect();
     if (!s.active) retryLater(); // the server closed it ("io server disconnect"), e.g. while shutting down
@@ -60,6 +74,13 @@ export function connectLive(): LiveSocket {
     if (!s.active) retryLater();
   });
   s.io.on('reconnect_attempt', () => live.onConnecting());
+
+  // The handshake carries the name: a new one needs a new connection.
+  operator.onChange(() => {
+    if (s.connected || s.active) s.disconnect();
+    live.onConnecting();
+    s.connect();
+  });
 
   window.addEventListener('offline', () => live.onBrowserOffline());
   window.addEventListener('online', () => {
