@@ -1,11 +1,9 @@
 /**
- * Alert rules, alerts and silences: the shapes of ../CONTRACT.md and the
- * schemas that validate them, used by the server (at the edge) and by the
- * client (inline validation in the rules page).
+ * Alert rules, alerts and silences: the shapes of ../CONTRACT.md and small
+ * pure helpers. No validation library here, so every page can import it;
+ * the input schemas are in alert-schemas.ts.
  */
-import { z } from 'zod';
-import { METRICS, type MetricDef, type MetricName } from './catalog.ts';
-import { hostName, metricName } from './api.ts';
+import type { MetricName } from './catalog.ts';
 import type { Ack, TsMs } from './events.ts';
 
 export const OPERATORS = ['>', '<', '>=', '<=', '=='] as const;
@@ -116,105 +114,6 @@ export function compareAlerts(a: Alert, b: Alert): number {
   const openB = b.state !== 'resolved' ? 1 : 0;
   return openB - openA || LEVEL_RANK[b.level] - LEVEL_RANK[a.level] || b.startedAt - a.startedAt;
 }
-
-// ---- input schemas ----------------------------------------------------------
-
-const finite = (what: string) =>
-  z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be a finite number`);
-
-const webhookUrl = z.string().refine((s) => {
-  try {
-    const url = new URL(s);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'webhook needs an http(s) URL');
-
-export const channelSchema = z.union([
-  z.literal('dashboard'),
-  z.literal('email'),
-  z
-    .string()
-    .startsWith('webhook:', 'channel must be "dashboard", "email" or "webhook:<url>"')
-    .refine((c) => webhookUrl.safeParse(c.slice('webhook:'.length)).success, 'webhook needs an http(s) URL after "webhook:"'),
-]) as z.ZodType<Channel>;
-
-const ruleFields = {
-  name: z.string().trim().min(1, 'name is required').max(120, 'name is at most 120 characters'),
-  metric: metricName,
-  host: hostName.nullable(),
-  operator: z.enum(OPERATORS, { error: `operator must be one of ${OPERATORS.join(' ')}` }),
-  threshold: finite('threshold'),
-  level: z.enum(LEVELS, { error: `level must be one of ${LEVELS.join(', ')}` }),
-  forSeconds: z.number().int('forSeconds must be whole seconds').min(0, 'forSeconds cannot be negative').max(86_400, 'forSeconds is at most a day'),
-  clearMargin: finite('clearMargin').refine((v) => v >= 0, 'clearMargin cannot be negative'),
-  enabled: z.boolean(),
-  channels: z.array(channelSchema).max(10, 'at most 10 channels').refine((cs) => new Set(cs).size === cs.length, 'channels repeat'),
-  repeatSeconds: z.number().int().min(60, 'repeatSeconds is at least 60').max(7 * 86_400).nullable(),
-};
-
-/** A new rule: name, metric, operator, threshold and level are required. */
-export const ruleCreateSchema = z
-  .object({
-    ...ruleFields,
-    host: ruleFields.host.default(null),
-    forSeconds: ruleFields.forSeconds.default(0),
-    clearMargin: ruleFields.clearMargin.default(0),
-    enabled: ruleFields.enabled.default(true),
-    channels: ruleFields.channels.default(['dashboard']),
-    repeatSeconds: ruleFields.repeatSeconds.default(null),
-  })
-  .strict()
-  .superRefine(checkThreshold);
-
-/** A change to a rule: any subset of the fields. */
-export const rulePatchSchema = z
-  .object(ruleFields)
-  .partial()
-  .strict()
-  .refine((patch) => Object.keys(patch).length > 0, 'nothing to change');
-
-export type RuleInput = z.output<typeof ruleCreateSchema>;
-export type RulePatch = z.output<typeof rulePatchSchema>;
-
-/** Thresholds a metric can never reach are mistakes: 120 % CPU, negative latency. */
-export function checkThreshold(rule: { metric?: MetricName; threshold?: number; operator?: Operator }, ctx: z.RefinementCtx) {
-  if (rule.metric === undefined || rule.threshold === undefined) return;
-  const def: MetricDef = METRICS[rule.metric];
-  if (rule.threshold < 0) ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${rule.metric} is never negative` });
-  if (def.max !== undefined && rule.threshold > def.max) {
-    ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${rule.metric} never exceeds ${def.max}` });
-  }
-}
-
-export const noteSchema = z.object({ note: z.string().trim().max(1000, 'note is at most 1000 characters').optional() }).strict();
-
-export const alertActionSchema = z
-  .object({
-    id: z.number().int().positive(),
-    note: z.string().trim().max(1000, 'note is at most 1000 characters').optional(),
-  })
-  .strict();
-
-export const alertListQuery = z.object({
-  state: z.enum(['open', 'all', ...ALERT_STATES]).default('open'),
-  level: z.enum(LEVELS).optional(),
-  host: hostName.optional(),
-  ruleId: z.string().regex(/^\d+$/, 'ruleId must be a whole number').transform(Number).optional(),
-  limit: z.string().regex(/^\d+$/, 'limit must be a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).default(200),
-});
-
-export const silenceCreateSchema = z
-  .object({
-    ruleId: z.number().int().positive().nullable().default(null),
-    host: hostName.nullable().default(null),
-    /** Duration from now. */
-    minutes: z.number().int().min(1, 'a silence lasts at least a minute').max(30 * 24 * 60, 'a silence lasts at most 30 days'),
-    reason: z.string().trim().max(500).nullable().default(null),
-  })
-  .strict()
-  .refine((s) => s.ruleId !== null || s.host !== null, 'a silence needs a rule, a host, or both');
 
 /** The acknowledgement callback of alert:ack / alert:unack / alert:resolve. */
 export type AlertAck = Ack<{ alert: Alert }>;

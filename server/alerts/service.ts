@@ -5,9 +5,8 @@
  * first, and only then applied in memory and pushed to viewers.
  */
 import { and, eq, ne } from 'drizzle-orm';
-import {
-  compareAlerts, ruleCreateSchema, type Alert, type AlertDetail, type Rule, type RuleInput, type RulePatch, type Silence,
-} from '../../shared/alerts.ts';
+import { compareAlerts, type Alert, type AlertDetail, type Rule, type Silence } from '../../shared/alerts.ts';
+import { ruleCreateSchema, type RuleInput, type RulePatch } from '../../shared/alert-schemas.ts';
 import { METRICS } from '../../shared/catalog.ts';
 import type { MetricsEvent } from '../../shared/events.ts';
 import { formatMetricText } from '../../shared/format.ts';

@@ -3,7 +3,8 @@
  * the shared schema, do the work through the alert service (which persists,
  * then broadcasts `alert` to every viewer), answer the acknowledgement.
  */
-import { alertActionSchema, type Alert, type AlertAck } from '../../shared/alerts.ts';
+import { type Alert, type AlertAck } from '../../shared/alerts.ts';
+import { alertActionSchema } from '../../shared/alert-schemas.ts';
 import { hasRole, type AuditAction } from '../../shared/auth.ts';
 import type { AlertService } from '../alerts/service.ts';
 import type { AuthService } from '../auth/service.ts';

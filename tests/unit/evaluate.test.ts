@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { breaches, cleared, evaluateRule, OK, type EvaluatedRule, type RuleState, type Transition } from '../../server/alerts/evaluate.ts';
-import { ruleCreateSchema, rulePatchSchema, silenceCreateSchema, compareAlerts, type Alert } from '../../shared/alerts.ts';
+import { compareAlerts, type Alert } from '../../shared/alerts.ts';
+import { ruleCreateSchema, rulePatchSchema, silenceCreateSchema } from '../../shared/alert-schemas.ts';
 
 /** Feeds values one second apart and records every transition. */
 function run(rule: EvaluatedRule, values: Array<number | null>, start: RuleState = OK) {

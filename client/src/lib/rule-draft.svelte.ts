@@ -1,5 +1,6 @@
 import { SvelteSet } from 'svelte/reactivity';
-import { ruleCreateSchema, type Channel, type Level, type Operator, type Rule, type RuleInput } from '$shared/alerts.ts';
+import { type Channel, type Level, type Operator, type Rule } from '$shared/alerts.ts';
+import { ruleCreateSchema, type RuleInput } from '$shared/alert-schemas.ts';
 import type { MetricName } from '$shared/catalog.ts';
 
 /** The form's fields; errors are keyed by these (webhook rows as `webhook.N`). */

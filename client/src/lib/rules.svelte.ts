@@ -1,4 +1,5 @@
-import type { ChannelKind, Rule, RuleInput, RulePatch } from '$shared/alerts.ts';
+import type { ChannelKind, Rule } from '$shared/alerts.ts';
+import type { RuleInput, RulePatch } from '$shared/alert-schemas.ts';
 import { errorMessage, getJson, sendJson } from './api.ts';
 
 export interface ChannelStatus {

@@ -1,8 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import {
-  alertListQuery, noteSchema, ruleCreateSchema, rulePatchSchema, silenceCreateSchema, type ChannelKind,
-} from '../../../shared/alerts.ts';
+import { type ChannelKind } from '../../../shared/alerts.ts';
+import { alertListQuery, noteSchema, ruleCreateSchema, rulePatchSchema, silenceCreateSchema } from '../../../shared/alert-schemas.ts';
 import type { AuditAction } from '../../../shared/auth.ts';
 import type { AlertService } from '../../alerts/service.ts';
 import { actorName, type AuthService } from '../../auth/service.ts';
