@@ -46,10 +46,10 @@ export function createApp(deps: AppDeps): Koa {
   app.use(clientRoutes(deps.clientDist));
   app.use(sameOrigin(deps.publicUrl));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8', onError: bodyParseError }));
+  // Probes and scrapers first: they need no login and must answer even when the database does not.
+  for (const router of [healthRoutes(deps), prometheusRoutes(deps)]) app.use(router.routes());
   app.use(authenticate(deps.auth));
   for (const router of [
-    healthRoutes(deps),
-    prometheusRoutes(deps),
     authRoutes({ auth: deps.auth, db: deps.database.db, secureCookies: deps.publicUrl.startsWith('https:') }),
     metricsApiRoutes({ ...deps, db: deps.database.db }),
     alertRoutes(deps),

@@ -7,8 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { ensureClientBuilt, launchBrowser } from '../helpers/browser.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { ensureClientBuilt, launchBrowser, loggedInPage, waitForExpression } from '../helpers/browser.ts';
+import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 
 const INTERVAL_MS = 250;
 const PANELS = ['cpu', 'memory', 'disk', 'network', 'load', 'db-response', 'db-connections', 'sessions', 'server-health'];
@@ -30,11 +30,12 @@ async function cpuChartState(page: Page): Promise<{ ts: number; points: number }
   return { ts, points };
 }
 
-async function openLive(browser: Browser, url: string, viewport = { width: 1920, height: 1080 }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
+/** Opens the dashboard logged in as `session` (the admin's cookie is put into the browser: there is no login page yet). */
+async function openLive(browser: Browser, session: Session, viewport = { width: 1920, height: 1080 }): Promise<Page> {
+  const page = await loggedInPage(browser, session, { viewport });
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(url);
+  await page.goto(session.url);
   await page.waitForSelector('[data-connection="live"]', { timeout: 15_000 });
   assert.deepEqual(errors, [], 'no uncaught errors in the page');
   return page;
@@ -42,12 +43,14 @@ async function openLive(browser: Browser, url: string, viewport = { width: 1920,
 
 describe('dashboard in Chromium', () => {
   let server: TestServer;
+  let admin: Session;
   let browser: Browser;
   let serverClosed = false;
 
   before(async () => {
     await ensureClientBuilt();
     server = await startTestServer({ intervalMs: INTERVAL_MS });
+    admin = await server.admin();
     browser = await launchBrowser();
   });
 
@@ -57,7 +60,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('goes live and shows every panel with a value and the system status', async () => {
-    const page = await openLive(browser, server.url);
+    const page = await openLive(browser, admin);
     for (const id of PANELS) {
       assert.equal(await page.locator(`[data-panel="${id}"]`).count(), 1, `panel ${id} is on the page`);
     }
@@ -69,19 +72,19 @@ describe('dashboard in Chromium', () => {
   });
 
   it('updates values and charts live without reloading', async () => {
-    const page = await openLive(browser, server.url);
+    const page = await openLive(browser, admin);
     await page.evaluate(MARK_DOCUMENT);
     await page.waitForSelector('[data-panel="cpu"] [data-points]:not([data-points="0"])');
     const { ts: ts0, points: points0 } = await cpuChartState(page);
     assert.ok(Number.isFinite(ts0) && ts0 > 0, 'the CPU card carries the time of its newest sample');
 
-    await page.waitForFunction(
+    await waitForExpression(
+      page,
       `(() => {
         const card = document.querySelector('[data-panel="cpu"]');
         const chart = card && card.querySelector('[data-points]');
         return Number(card && card.getAttribute('data-ts')) > ${ts0} && Number(chart && chart.getAttribute('data-points')) > ${points0};
       })()`,
-      undefined,
       { timeout: 5_000 },
     );
     assert.equal(await page.evaluate(SAME_DOCUMENT), true, 'the page was not reloaded');
@@ -90,7 +93,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('turns stale when samples stop, then fills the hole from the reconnect snapshot', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await loggedInPage(browser, admin, { viewport: { width: 1280, height: 800 } });
     // Proxy the socket so the test can swallow what the server sends, then drop the connection.
     let swallow = false;
     const sockets: { close(): Promise<void> }[] = [];
@@ -101,7 +104,7 @@ describe('dashboard in Chromium', () => {
       });
       sockets.push(ws);
     });
-    await page.goto(server.url);
+    await page.goto(admin.url);
     await page.waitForSelector('[data-connection="live"]', { timeout: 15_000 });
     await page.waitForSelector('[data-panel="cpu"] [data-points]:not([data-points="0"])');
     const before = await cpuChartState(page);
@@ -126,7 +129,7 @@ describe('dashboard in Chromium', () => {
       to: String(after.ts),
       points: '10000',
     });
-    const res = await fetch(`${server.url}/api/metrics/history?${query}`);
+    const res = await admin.fetch(`/api/metrics/history?${query}`);
     assert.equal(res.status, 200);
     const stored = ((await res.json()) as { points: unknown[] }).points.length;
     assert.ok(stored >= 3_000 / INTERVAL_MS, `the outage spans at least 3 s of samples (${stored})`);
@@ -135,7 +138,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('navigates to the metric history page without a reload and draws it', async () => {
-    const page = await openLive(browser, server.url);
+    const page = await openLive(browser, admin);
     await page.evaluate(MARK_DOCUMENT);
     await page.click('nav a[href="/metrics"]');
     await page.waitForSelector('[data-page="metrics"] [data-state="ready"]', { timeout: 10_000 });
@@ -149,14 +152,14 @@ describe('dashboard in Chromium', () => {
   });
 
   it('fits a phone screen without sideways scrolling', async () => {
-    const page = await openLive(browser, server.url, { width: 390, height: 844 });
+    const page = await openLive(browser, admin, { width: 390, height: 844 });
     const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
     assert.equal(overflow, 0, 'no horizontal overflow at 390 px');
     await page.close();
   });
 
   it('stops looking live within 5 s of the server stopping', async () => {
-    const page = await openLive(browser, server.url);
+    const page = await openLive(browser, admin);
     await page.waitForSelector('[data-panel="cpu"] [data-value]:not([data-value=""])');
     const stoppedAt = Date.now();
     await server.close();

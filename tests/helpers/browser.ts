@@ -4,7 +4,7 @@
  * install` cannot download browsers here.
  */
 import path from 'node:path';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type LaunchOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -32,4 +32,47 @@ export async function ensureClientBuilt(): Promise<void> {
   if (!clientIsStale()) return;
   const { build } = await import('vite');
   await build({ configFile: path.resolve(import.meta.dirname, '../../client/vite.config.ts'), logLevel: 'warn' });
+}
+
+/** A logged-in session's cookie (`name=value`) and the server it belongs to (see tests/helpers/server.ts). */
+export interface BrowserSession {
+  url: string;
+  cookie: string;
+}
+
+/**
+ * A browser context carrying `session`'s cookie, as a login would leave it:
+ * the client has no login page yet, so tests log in over HTTP and hand the
+ * cookie to the browser.
+ */
+export async function loggedInContext(browser: Browser, session: BrowserSession, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const at = session.cookie.indexOf('=');
+  const context = await browser.newContext(options);
+  await context.addCookies([
+    { name: session.cookie.slice(0, at), value: session.cookie.slice(at + 1), url: session.url, httpOnly: true, sameSite: 'Strict' },
+  ]);
+  return context;
+}
+
+/** A page in a context of its own, logged in as `session`; closing the page closes its context. */
+export async function loggedInPage(browser: Browser, session: BrowserSession, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await loggedInContext(browser, session, options);
+  const page = await context.newPage();
+  page.once('close', () => void context.close().catch(() => {}));
+  return page;
+}
+
+/**
+ * Polls a page-side expression until it is truthy: `page.waitForFunction`
+ * evaluates its predicate with `eval` in the page, which the server's CSP
+ * (`script-src 'self'`, no 'unsafe-eval') rightly refuses; `page.evaluate`
+ * runs through the debugging protocol and is not subject to it.
+ */
+export async function waitForExpression(page: Page, expression: string, { timeout = 30_000, interval = 50 } = {}): Promise<void> {
+  const until = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(expression)) return;
+    if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${expression.trim().slice(0, 200)}`);
+    await page.waitForTimeout(interval);
+  }
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Socket } from 'socket.io-client';
 import type { Alert, AlertAck, Rule } from '../../shared/alerts.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { connect, connectForSnapshot, type TestSocket } from '../helpers/socket.ts';
 
 const TICK = 250;
@@ -32,11 +32,12 @@ interface Viewer {
   seen(match: (a: Alert) => boolean, what: string, from?: number): Promise<Alert>;
 }
 
-async function viewer(url: string, user: string): Promise<Viewer> {
-  const { socket } = await connectForSnapshot(url, { user });
+/** `session`'s user acts through this socket: the server takes who acts from the session cookie. */
+async function viewer(session: Session): Promise<Viewer> {
+  const { socket } = await connectForSnapshot(session);
   const alerts: Alert[] = [];
   socket.on('alert', (a) => alerts.push(a));
-  return { socket, alerts, seen: (match, what, from = 0) => waitFor(() => alerts.slice(from).find(match), `${user} to see ${what}`) };
+  return { socket, alerts, seen: (match, what, from = 0) => waitFor(() => alerts.slice(from).find(match), `${session.username} to see ${what}`) };
 }
 
 const act = (socket: TestSocket, event: 'alert:ack' | 'alert:unack' | 'alert:resolve', payload: { id: number; note?: string }) =>
@@ -48,7 +49,7 @@ describe('alerts over Socket.IO', () => {
   let bob: Viewer;
   before(async () => {
     server = await startTestServer({ intervalMs: TICK });
-    [alice, bob] = await Promise.all([viewer(server.url, 'alice'), viewer(server.url, 'bob')]);
+    [alice, bob] = await Promise.all([viewer(await server.user('alice', 'operator')), viewer(await server.user('bob', 'operator'))]);
   });
   after(async () => {
     alice?.socket.disconnect();
@@ -56,8 +57,10 @@ describe('alerts over Socket.IO', () => {
     await server?.close();
   });
 
+  /** REST as the admin (rules need an admin; silences and reads are allowed to it too). */
   async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${server.url}${path}`, {
+    const admin = await server.admin();
+    const res = await admin.fetch(path, {
       method,
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     });
@@ -193,7 +196,7 @@ describe('alerts over Socket.IO', () => {
     const open = await alice.seen((x) => x.ruleId === other.id && x.state === 'firing', 'the second alert');
     const acked = await act(alice.socket, 'alert:ack', { id: open.id });
     assert.ok(acked.ok);
-    const { socket, snapshot } = await connectForSnapshot(server.url, { user: 'carol' });
+    const { socket, snapshot } = await connectForSnapshot(await server.user('carol', 'viewer'));
     try {
       const ids = snapshot.alerts.map((a) => a.id);
       assert.ok(ids.includes(open.id), 'the open alert is missing from the snapshot');
@@ -209,10 +212,7 @@ describe('alerts over Socket.IO', () => {
     }
   });
 
-  // Fails today: server/alerts/service.ts publish() only updates the in-memory open alerts when
-  // ruleId is not null, and deleteRule() publishes the resolution after the row's rule_id became null,
-  // so the resolved alert stays in `open`: every new snapshot shows it firing, and republishOpen()
-  // (on every silence change) pushes it to all viewers as firing again.
+  // Regression: the resolution of a deleted rule's alert is published after its rule_id became null.
   it("a rule deleted while its alert is open: the resolved alert leaves snapshots and is never pushed as firing again", async () => {
     const doomed = await createRule({ name: 'deleted while open' });
     const alert = await alice.seen((x) => x.ruleId === doomed.id && x.state === 'firing', 'the alert of the doomed rule');
@@ -226,7 +226,7 @@ describe('alerts over Socket.IO', () => {
     const quiet = await createRule({ enabled: false });
     const silence = await api<{ id: number }>('POST', '/api/silences', { ruleId: quiet.id, minutes: 5 });
     assert.equal(silence.status, 201);
-    const { socket, snapshot } = await connectForSnapshot(server.url, { user: 'dave' });
+    const { socket, snapshot } = await connectForSnapshot(await server.user('dave', 'viewer'));
     socket.disconnect();
     await sleep(200);
     assert.equal((await api('DELETE', `/api/silences/${silence.body.id}`)).status, 204);
@@ -237,14 +237,16 @@ describe('alerts over Socket.IO', () => {
     assert.deepEqual(pushedAgain.map((a) => a.state), [], 'viewers were told the resolved alert is open again');
   });
 
-  it('refuses a handshake with an unusable user name', async () => {
-    const socket = connect(server.url, { user: '<b>mallory</b>' });
+  // Was "refuses a handshake with an unusable user name": the handshake no longer names a user;
+  // who acts is the session's user, and a socket without a session is refused.
+  it('refuses a handshake without a session', async () => {
+    const socket = connect(server.url);
     try {
       const err = await new Promise<Error>((resolve, reject) => {
         socket.once('connect_error', resolve);
-        socket.once('connect', () => reject(new Error('connected with a bad user name')));
+        socket.once('connect', () => reject(new Error('connected without a session')));
       });
-      assert.match(err.message, /user/);
+      assert.match(err.message, /log in/);
     } finally {
       socket.disconnect();
     }

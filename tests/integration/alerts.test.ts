@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Alert, AlertDetail, Rule, Silence } from '../../shared/alerts.ts';
 import type { ApiErrorBody } from '../../shared/api.ts';
+import type { Role } from '../../shared/auth.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { connectForSnapshot, type TestSocket } from '../helpers/socket.ts';
@@ -44,19 +45,29 @@ describeEachDatabase('alerting over REST', (target) => {
     });
     after(() => server.close());
 
-    async function api<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+    /** Who acts: the admin unless `as` names a user (logged in with their role from ROLE_OF). */
+    interface As {
+      as?: string;
+      headers?: Record<string, string>;
+    }
+
+    /** Rules are written by admins; alerts and silences are handled by operators. */
+    const ROLE_OF: Record<string, Role> = { erin: 'admin' };
+    const sessionOf = (user?: string) => (user ? server.user(user, ROLE_OF[user] ?? 'operator') : server.admin());
+
+    async function api<T = unknown>(method: string, path: string, body?: unknown, { as: user, headers = {} }: As = {}): Promise<Reply<T>> {
       const init: RequestInit = { method, headers: { ...headers } };
       if (body !== undefined) {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
       }
-      const res = await fetch(`${server.url}${path}`, init);
+      const res = await (await sessionOf(user)).fetch(path, init);
       const text = await res.text();
       assert.doesNotMatch(text, /\bat .+\.ts:\d+/, 'a stack trace reached the client');
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
     }
 
-    const as = (user: string) => ({ 'X-Glasswatch-User': user });
+    const as = (user: string): As => ({ as: user });
 
     async function createRule(fields: Partial<Rule> & Record<string, unknown>): Promise<Rule> {
       const res = await api<Rule>('POST', '/api/rules', {
@@ -95,7 +106,7 @@ describeEachDatabase('alerting over REST', (target) => {
     }
 
     async function viewer(): Promise<TestSocket> {
-      return (await connectForSnapshot(server.url)).socket;
+      return (await connectForSnapshot(await server.user('victor', 'viewer'))).socket;
     }
 
     it('has the ten default rules on a fresh database', async () => {
@@ -192,7 +203,7 @@ describeEachDatabase('alerting over REST', (target) => {
       await api('PATCH', `/api/rules/${rule.id}`, { enabled: false });
     });
 
-    it('acknowledges with the X-Glasswatch-User name, refuses a second ack, unacknowledges', async () => {
+    it('acknowledges as the logged-in user, refuses a second ack, unacknowledges', async () => {
       const rule = await createRule({});
       const alert = await openAlertOf(rule.id);
       const before = Date.now();
@@ -220,14 +231,14 @@ describeEachDatabase('alerting over REST', (target) => {
       assert.equal(unackAgain.status, 409);
       assert.equal(unackAgain.body.error.code, 'conflict');
 
-      // No header (or an unusable one): the actor is "anonymous".
-      const anon = await api<Alert>('POST', `/api/alerts/${alert.id}/ack`, {}, as('<script>'));
-      assert.equal(anon.status, 200);
-      assert.equal(anon.body.acknowledgedBy, 'anonymous');
+      // The retired X-Glasswatch-User header names nobody: who acts is the session's user.
+      const claimed = await api<Alert>('POST', `/api/alerts/${alert.id}/ack`, {}, { as: 'dave', headers: { 'X-Glasswatch-User': 'carol' } });
+      assert.equal(claimed.status, 200);
+      assert.equal(claimed.body.acknowledgedBy, 'dave');
       const kinds = (await detail(alert.id)).timeline.map((e) => `${e.kind}:${e.actor}`);
       assert.deepEqual(
         kinds.filter((k) => /^(acknowledged|unacknowledged)/.test(k)),
-        ['acknowledged:carol', 'unacknowledged:carol', 'acknowledged:anonymous'],
+        ['acknowledged:carol', 'unacknowledged:carol', 'acknowledged:dave'],
       );
       await api('PATCH', `/api/rules/${rule.id}`, { enabled: false });
     });
@@ -419,7 +430,7 @@ describeEachDatabase('alerting over REST', (target) => {
       assert.equal(latchedAfter[0]!.state, 'resolved');
 
       // The restored alert is still one operators can act on, and viewers see it.
-      const { socket, snapshot } = await connectForSnapshot(server.url);
+      const { socket, snapshot } = await connectForSnapshot(await server.user('victor', 'viewer'));
       socket.disconnect();
       assert.ok(snapshot.alerts.some((a) => a.id === alert.id));
       const ack = await api<Alert>('POST', `/api/alerts/${alert.id}/ack`, {}, as('ivan'));
@@ -476,8 +487,7 @@ describeEachDatabase('alerting over REST', (target) => {
       await api('PATCH', `/api/rules/${rule.id}`, { enabled: false });
     });
 
-    // Fails today: server/alerts/service.ts deleteRule() drops the rule but leaves its silences in the
-    // in-memory list, while the database cascades them away (silences.rule_id ON DELETE CASCADE).
+    // Regression: the database cascades a rule's silences away; the in-memory list must follow.
     it('deleting a rule removes its silences (listed silences can be deleted)', async () => {
       const rule = await createRule({ enabled: false });
       const created = await api<Silence>('POST', '/api/silences', { ruleId: rule.id, minutes: 10 });
@@ -535,7 +545,7 @@ describeEachDatabase('alerting over REST', (target) => {
       ];
       for (const [what, method, path, body, type, status, code] of cases) {
         it(`${what} → ${status} ${code}`, async () => {
-          const res = await api<ApiErrorBody>(method, path, body, type ? { 'content-type': type } : {});
+          const res = await api<ApiErrorBody>(method, path, body, type ? { headers: { 'content-type': type } } : {});
           assert.equal(res.status, status, JSON.stringify(res.body));
           assert.equal(res.body.error.code, code);
           assert.ok(res.body.error.message.length > 3);

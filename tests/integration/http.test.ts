@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ApiErrorBody, CurrentResponse, HistoryResponse, HostsResponse } from '../../shared/api.ts';
 import { createTempDatabase, postgresSkipReason } from '../helpers/postgres.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 
-async function getJson<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T; type: string | null }> {
-  const res = await fetch(url, init);
+/** GET (or `init.method`) a public URL anonymously, or a path as `session`. */
+async function getJson<T>(url: string, init?: RequestInit, session?: Session): Promise<{ status: number; body: T; type: string | null }> {
+  const res = session ? await session.fetch(url, init) : await fetch(url, init);
   const type = res.headers.get('content-type');
   const text = await res.text();
   assert.doesNotMatch(text, /\bat .+\.ts:\d+/, 'a stack trace reached the client');
@@ -23,10 +24,14 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
 
 describe('HTTP API', () => {
   let server: TestServer;
+  /** The API answers a logged-in viewer (the role table itself is in auth.test.ts). */
+  let viewer: Session;
+  const api = <T>(path: string, init?: RequestInit) => getJson<T>(path, init, viewer);
   before(async () => {
     server = await startTestServer({ intervalMs: 250 });
+    viewer = await server.user('victor', 'viewer');
     // Wait until a few ticks are stored.
-    await waitFor(async () => (await getJson<CurrentResponse>(`${server.url}/api/metrics/current`)).body.ts !== null);
+    await waitFor(async () => (await api<CurrentResponse>('/api/metrics/current')).body.ts !== null);
     await new Promise((r) => setTimeout(r, 800));
   });
   after(() => server.close());
@@ -43,8 +48,15 @@ describe('HTTP API', () => {
     assert.equal(body.database, 'pglite');
   });
 
+  it('answers an anonymous API request with 401', async () => {
+    const { status, body, type } = await getJson<ApiErrorBody>(`${server.url}/api/hosts`);
+    assert.equal(status, 401);
+    assert.match(type ?? '', /application\/json/);
+    assert.equal(body.error.code, 'unauthenticated');
+  });
+
   it('GET /api/hosts lists this host as online', async () => {
-    const { status, body } = await getJson<HostsResponse>(`${server.url}/api/hosts`);
+    const { status, body } = await api<HostsResponse>('/api/hosts');
     assert.equal(status, 200);
     const host = body.hosts.find((h) => h.name === 'test-host');
     assert.ok(host, 'test-host missing');
@@ -53,7 +65,7 @@ describe('HTTP API', () => {
   });
 
   it('GET /api/metrics/current gives the latest value of every metric', async () => {
-    const { status, body } = await getJson<CurrentResponse>(`${server.url}/api/metrics/current`);
+    const { status, body } = await api<CurrentResponse>('/api/metrics/current');
     assert.equal(status, 200);
     assert.equal(body.host, 'test-host');
     assert.ok(Date.now() - body.ts! < 5000);
@@ -64,16 +76,14 @@ describe('HTTP API', () => {
   });
 
   it('GET /api/metrics/current of an unknown host is a 404', async () => {
-    const { status, body } = await getJson<ApiErrorBody>(`${server.url}/api/metrics/current?host=nope`);
+    const { status, body } = await api<ApiErrorBody>('/api/metrics/current?host=nope');
     assert.equal(status, 404);
     assert.equal(body.error.code, 'unknown_host');
   });
 
   it('GET /api/metrics/history returns at most `points` rows of [ts, min, avg, max]', async () => {
     const to = Date.now();
-    const { status, body } = await getJson<HistoryResponse>(
-      `${server.url}/api/metrics/history?metric=cpu.count&from=${to - 60_000}&to=${to}&points=3`,
-    );
+    const { status, body } = await api<HistoryResponse>(`/api/metrics/history?metric=cpu.count&from=${to - 60_000}&to=${to}&points=3`);
     assert.equal(status, 200);
     assert.equal(body.metric, 'cpu.count');
     assert.equal(body.unit, 'cores');
@@ -87,10 +97,10 @@ describe('HTTP API', () => {
 
   it('GET /api/metrics/history takes ISO times and defaults to the last hour', async () => {
     const iso = new Date(Date.now() - 30_000).toISOString();
-    const a = await getJson<HistoryResponse>(`${server.url}/api/metrics/history?metric=memory.usage_percent&from=${iso}`);
+    const a = await api<HistoryResponse>(`/api/metrics/history?metric=memory.usage_percent&from=${iso}`);
     assert.equal(a.status, 200);
     assert.ok(a.body.points.length > 0);
-    const b = await getJson<HistoryResponse>(`${server.url}/api/metrics/history?metric=memory.usage_percent`);
+    const b = await api<HistoryResponse>('/api/metrics/history?metric=memory.usage_percent');
     assert.equal(b.status, 200);
     assert.ok(Math.abs(b.body.to - b.body.from - 3_600_000) < 10);
   });
@@ -108,7 +118,7 @@ describe('HTTP API', () => {
     ['metric=cpu.usage_percent&host=ghost', 404, 'unknown_host'],
   ] as const) {
     it(`GET /api/metrics/history?${query} → ${status} ${code}`, async () => {
-      const res = await getJson<ApiErrorBody>(`${server.url}/api/metrics/history?${query}`);
+      const res = await api<ApiErrorBody>(`/api/metrics/history?${query}`);
       assert.equal(res.status, status);
       assert.match(res.type ?? '', /application\/json/);
       assert.equal(res.body.error.code, code);
@@ -140,10 +150,10 @@ describe('HTTP API', () => {
   });
 
   it('unknown API routes and wrong methods answer JSON errors', async () => {
-    const missing = await getJson<ApiErrorBody>(`${server.url}/api/nothing-here`);
+    const missing = await api<ApiErrorBody>('/api/nothing-here');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'not_found');
-    const wrong = await getJson<ApiErrorBody>(`${server.url}/api/hosts`, { method: 'DELETE' });
+    const wrong = await api<ApiErrorBody>('/api/hosts', { method: 'DELETE' });
     assert.equal(wrong.status, 405);
     assert.equal(wrong.body.error.code, 'method_not_allowed');
   });
@@ -155,7 +165,8 @@ describe('HTTP API on PostgreSQL', async () => {
     const temp = await createTempDatabase();
     const server = await startTestServer({ intervalMs: 250, databaseUrl: temp.url });
     try {
-      await waitFor(async () => (await getJson<HistoryResponse>(`${server.url}/api/metrics/history?metric=cpu.count`)).body.points?.length > 0);
+      const admin = await server.admin();
+      await waitFor(async () => (await getJson<HistoryResponse>('/api/metrics/history?metric=cpu.count', undefined, admin)).body.points?.length > 0);
       const ready = await getJson<{ database: string }>(`${server.url}/readyz`);
       assert.equal(ready.status, 200);
       assert.equal(ready.body.database, 'postgres');

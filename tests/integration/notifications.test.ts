@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import type { Alert, AlertDetail, Delivery, Rule } from '../../shared/alerts.ts';
 import { createTempDatabase, postgresSkipReason, type TempDatabase } from '../helpers/postgres.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.ts';
 import { startWebhookReceiver, type ReceivedHook, type TestWebhookReceiver } from '../helpers/webhook.ts';
 
@@ -36,12 +36,13 @@ async function waitFor<T>(check: () => Promise<T | undefined | false> | T | unde
   }
 }
 
-/** REST calls against one server. */
+/** REST calls against one server, as its admin unless `as` is another logged-in session. */
 function client(server: () => TestServer) {
-  async function api<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-    const res = await fetch(`${server().url}${path}`, {
+  async function api<T = unknown>(method: string, path: string, body?: unknown, as?: Session): Promise<{ status: number; body: T }> {
+    const session = as ?? (await server().admin());
+    const res = await session.fetch(path, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
@@ -353,7 +354,7 @@ describe('reminders stop once an alert is acknowledged [postgres]', async () => 
     await sleep(400);
     assert.equal(delivered(hooksFor(hook, alert.id, 'repeat')).length, 1, 'one due reminder was sent more than once');
 
-    const ack = await gw.api<Alert>('POST', `/api/alerts/${alert.id}/ack`, {}, { 'X-Glasswatch-User': 'oscar' });
+    const ack = await gw.api<Alert>('POST', `/api/alerts/${alert.id}/ack`, {}, await server.user('oscar', 'operator'));
     assert.equal(ack.status, 200);
     await makeReminderDue(alert.id);
     await sleep(1000); // ten outbox passes

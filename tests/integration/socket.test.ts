@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { MetricsEvent, TsMs } from '../../shared/events.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { connect, connectForSnapshot, nextEvent } from '../helpers/socket.ts';
 import { tempDir } from '../helpers/databases.ts';
 
@@ -17,14 +17,17 @@ function largestGap(ts: TsMs[]): number {
 
 describe('realtime over Socket.IO', () => {
   let server: TestServer;
+  /** A logged-in viewer: sockets are refused without a session (see auth.test.ts). */
+  let viewer: Session;
   before(async () => {
     server = await startTestServer({ intervalMs: INTERVAL });
+    viewer = await server.user('victor', 'viewer');
     await sleep(1500);
   });
   after(() => server.close());
 
   it('sends a snapshot first, then one metrics event per tick', async () => {
-    const { socket, snapshot } = await connectForSnapshot(server.url);
+    const { socket, snapshot } = await connectForSnapshot(viewer);
     try {
       assert.equal(snapshot.server.intervalMs, INTERVAL);
       assert.equal(snapshot.server.database, 'pglite');
@@ -50,9 +53,9 @@ describe('realtime over Socket.IO', () => {
   });
 
   it('counts viewers and distinct sessions', async () => {
-    const a = await connectForSnapshot(server.url, { clientId: 'browser-a' });
-    const b = await connectForSnapshot(server.url, { clientId: 'browser-a' });
-    const c = await connectForSnapshot(server.url, { clientId: 'browser-b' });
+    const a = await connectForSnapshot(viewer, { clientId: 'browser-a' });
+    const b = await connectForSnapshot(viewer, { clientId: 'browser-a' });
+    const c = await connectForSnapshot(viewer, { clientId: 'browser-b' });
     try {
       await nextEvent(a.socket, 'metrics');
       const e = await nextEvent(a.socket, 'metrics');
@@ -64,8 +67,8 @@ describe('realtime over Socket.IO', () => {
   });
 
   it('gives every viewer the same events', async () => {
-    const a = await connectForSnapshot(server.url);
-    const b = await connectForSnapshot(server.url);
+    const a = await connectForSnapshot(viewer);
+    const b = await connectForSnapshot(viewer);
     try {
       const [ea, eb] = await Promise.all([nextEvent(a.socket, 'metrics'), nextEvent(b.socket, 'metrics')]);
       assert.equal(ea.ts, eb.ts);
@@ -77,12 +80,12 @@ describe('realtime over Socket.IO', () => {
   });
 
   it('fills the gap after a reconnect: the snapshot starts where the client left off', async () => {
-    const first = await connectForSnapshot(server.url);
+    const first = await connectForSnapshot(viewer);
     const last = await nextEvent(first.socket, 'metrics');
     first.socket.disconnect();
     await sleep(INTERVAL * 8); // missed ~8 ticks
 
-    const again = await connectForSnapshot(server.url, { since: last.ts });
+    const again = await connectForSnapshot(viewer, { since: last.ts });
     again.socket.disconnect();
     const ts = again.snapshot.series['test-host']!['cpu.count']!.map(([t]) => t);
     assert.equal(ts[0], last.ts, 'the catch-up starts at the last sample the client had');
@@ -92,7 +95,7 @@ describe('realtime over Socket.IO', () => {
   });
 
   it('refuses a malformed handshake with a clear connect_error', async () => {
-    const socket = connect(server.url, { since: 'yesterday' });
+    const socket = connect(viewer, { since: 'yesterday' });
     const err = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
     socket.disconnect();
     assert.match(err.message, /since/);
@@ -104,7 +107,7 @@ describe('realtime across a server restart', () => {
     const data = tempDir();
     try {
       let server = await startTestServer({ intervalMs: INTERVAL, dataDir: data.dir });
-      const { socket } = await connectForSnapshot(server.url);
+      const { socket } = await connectForSnapshot(await server.admin());
       const seen = await nextEvent(socket, 'metrics');
       await sleep(INTERVAL * 3);
       socket.disconnect();
@@ -112,7 +115,7 @@ describe('realtime across a server restart', () => {
 
       server = await startTestServer({ intervalMs: INTERVAL, dataDir: data.dir });
       try {
-        const { socket: again, snapshot } = await connectForSnapshot(server.url, { since: seen.ts });
+        const { socket: again, snapshot } = await connectForSnapshot(await server.admin(), { since: seen.ts });
         const live = await nextEvent(again, 'metrics');
         again.disconnect();
         const ts = snapshot.series['test-host']!['cpu.count']!.map(([t]) => t);

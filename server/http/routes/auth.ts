@@ -16,6 +16,8 @@ export function authRoutes(deps: { auth: AuthService; db: Db; secureCookies: boo
     const { username, password } = parseInput(ctx, loginSchema, jsonBody(ctx), 'body');
     try {
       const { token, principal } = await auth.login(username, password, requestOrigin(ctx));
+      // Behind a TLS-terminating proxy the hop to us is plain HTTP; PUBLIC_URL says what browsers see.
+      if (deps.secureCookies) ctx.cookies.secure = true;
       ctx.cookies.set(SESSION_COOKIE, token, {
         httpOnly: true, sameSite: 'strict', secure: deps.secureCookies || ctx.secure, path: '/', maxAge: SESSION_MAX_MS, overwrite: true,
       });
