@@ -10,19 +10,10 @@ import type { Socket } from 'socket.io-client';
 import type { Alert, AlertAck, Rule } from '../../shared/alerts.ts';
 import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { connect, connectForSnapshot, type TestSocket } from '../helpers/socket.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
 
 const TICK = 250;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** A connected viewer that keeps every `alert` event it received. */
 interface Viewer {

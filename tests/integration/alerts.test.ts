@@ -16,20 +16,11 @@ import type { Role } from '../../shared/auth.ts';
 import { describeEachDatabase } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 import { connectForSnapshot, type TestSocket } from '../helpers/socket.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
 
 const TICK = 250;
 const HOST = 'test-host';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface Reply<T> {
   status: number;

@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/databases.ts';
 import { createTempDatabase, postgresSkipReason } from '../helpers/postgres.ts';
 import { sessionFor, startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { connect, connectForSnapshot, nextEvent, type TestSocket } from '../helpers/socket.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 type Who = 'anonymous' | 'display' | Role;
 const RANK: Record<Who, number> = { anonymous: 0, display: 1, viewer: 1, operator: 2, admin: 3 };
@@ -48,15 +49,6 @@ const ROUTES: Array<[method: string, path: string, needs: Role | 'public']> = [
 ];
 
 const SOCKET_EVENTS = ['alert:ack', 'alert:unack', 'alert:resolve'] as const;
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
-}
 
 function connectError(socket: TestSocket): Promise<Error> {
   return new Promise((resolve, reject) => {
@@ -418,7 +410,7 @@ describe('session expiry and stored secrets on PostgreSQL', async () => {
       assert.equal((await idle.fetch('/api/hosts')).status, 401, 'idle session still valid');
       assert.equal((await old.fetch('/api/hosts')).status, 401, 'over-age session still valid');
       assert.equal((await admin.fetch('/api/hosts')).status, 200);
-      await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM sessions`)).rows[0].n === 1);
+      await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM sessions`)).rows[0].n === 1, 'the ended sessions to be deleted');
     } finally {
       await db.end();
       await server.close();

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ApiErrorBody, CurrentResponse, HistoryResponse, HostsResponse } from '../../shared/api.ts';
 import { createTempDatabase, postgresSkipReason } from '../helpers/postgres.ts';
 import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** GET (or `init.method`) a public URL anonymously, or a path as `session`. */
 async function getJson<T>(url: string, init?: RequestInit, session?: Session): Promise<{ status: number; body: T; type: string | null }> {
@@ -11,15 +12,6 @@ async function getJson<T>(url: string, init?: RequestInit, session?: Session): P
   const text = await res.text();
   assert.doesNotMatch(text, /\bat .+\.ts:\d+/, 'a stack trace reached the client');
   return { status: res.status, body: JSON.parse(text) as T, type };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('condition not met in time');
 }
 
 describe('HTTP API', () => {
@@ -31,7 +23,7 @@ describe('HTTP API', () => {
     server = await startTestServer({ intervalMs: 250 });
     viewer = await server.user('victor', 'viewer');
     // Wait until a few ticks are stored.
-    await waitFor(async () => (await api<CurrentResponse>('/api/metrics/current')).body.ts !== null);
+    await waitFor(async () => (await api<CurrentResponse>('/api/metrics/current')).body.ts !== null, 'a first sample');
     await new Promise((r) => setTimeout(r, 800));
   });
   after(() => server.close());
@@ -166,7 +158,7 @@ describe('HTTP API on PostgreSQL', async () => {
     const server = await startTestServer({ intervalMs: 250, databaseUrl: temp.url });
     try {
       const admin = await server.admin();
-      await waitFor(async () => (await getJson<HistoryResponse>('/api/metrics/history?metric=cpu.count', undefined, admin)).body.points?.length > 0);
+      await waitFor(async () => (await getJson<HistoryResponse>('/api/metrics/history?metric=cpu.count', undefined, admin)).body.points?.length > 0, 'stored history');
       const ready = await getJson<{ database: string }>(`${server.url}/readyz`);
       assert.equal(ready.status, 200);
       assert.equal(ready.body.database, 'postgres');

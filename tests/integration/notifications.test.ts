@@ -18,23 +18,14 @@ import { createTempDatabase, postgresSkipReason, type TempDatabase } from '../he
 import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.ts';
 import { startWebhookReceiver, type ReceivedHook, type TestWebhookReceiver } from '../helpers/webhook.ts';
+import { sleep, waitFor } from '../helpers/wait.ts';
 
 const TICK = 250;
 const HOST = 'test-host';
 const PUBLIC_URL = 'https://glasswatch.example.test';
 const MAIL_FROM = 'glasswatch@example.test';
 const MAIL_TO = 'oncall@example.test';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** REST calls against one server, as its admin unless `as` is another logged-in session. */
 function client(server: () => TestServer) {

@@ -6,7 +6,7 @@ import { connect, connectForSnapshot, nextEvent } from '../helpers/socket.ts';
 import { tempDir } from '../helpers/databases.ts';
 
 const INTERVAL = 250;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../helpers/wait.ts';
 
 /** Largest distance between consecutive timestamps. */
 function largestGap(ts: TsMs[]): number {
