@@ -51,7 +51,7 @@ export const METRICS = {
   },
   'db.cache_hit_percent': { label: 'DB cache hits', unit: '%', decimals: 1, max: 100, help: 'Buffer cache hit ratio since the statistics were reset' },
   'app.viewers': { label: 'Viewers', unit: '', decimals: 0, help: 'Live dashboard connections' },
-  'app.sessions': { label: 'Active sessions', unit: '', decimals: 0, help: 'Distinct browsers or screens connected' },
+  'app.sessions': { label: 'Active sessions', unit: '', decimals: 0, help: 'Login sessions and wall screens with a live connection' },
   'self.event_loop_lag_ms': { label: 'Event-loop lag', unit: 'ms', decimals: 1, help: 'p99 event-loop delay of the glasswatch server over the last tick' },
   'self.cpu_percent': { label: 'Server CPU', unit: '%', decimals: 1, help: 'CPU used by the glasswatch process, % of one core' },
   'self.rss_mb': { label: 'Server memory', unit: 'MB', decimals: 0, help: 'Resident memory of the glasswatch process' },

@@ -101,7 +101,8 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
 
   const audience: AudienceCounts = {
     viewers: () => io.of('/').sockets.size,
-    sessions: () => new Set(Array.from(io.of('/').sockets.values(), (s) => s.data.clientId)).size,
+    // A login session (however many tabs), or one wall screen.
+    sessions: () => new Set(Array.from(io.of('/').sockets.values(), ({ data: { principal: p, clientId } }) => (p.kind === 'user' ? `s:${p.sessionId}` : `d:${p.id}:${clientId}`))).size,
   };
 
   return {

@@ -52,17 +52,23 @@ describe('realtime over Socket.IO', () => {
     }
   });
 
-  it('counts viewers and distinct sessions', async () => {
-    const a = await connectForSnapshot(viewer, { clientId: 'browser-a' });
-    const b = await connectForSnapshot(viewer, { clientId: 'browser-a' });
-    const c = await connectForSnapshot(viewer, { clientId: 'browser-b' });
+  it('counts viewers, and sessions as login sessions (however many tabs) plus wall screens', async () => {
+    const admin = await server.admin();
+    const display = await admin.json<{ token: string }>('/api/displays', { method: 'POST', body: { name: 'Wall' } });
+    const sockets = await Promise.all([
+      connectForSnapshot(viewer, { clientId: 'tab-1' }),
+      connectForSnapshot(viewer, { clientId: 'tab-2' }),
+      connectForSnapshot(admin),
+      connectForSnapshot(server.url, { token: display.body.token, clientId: 'screen-1' }),
+      connectForSnapshot(server.url, { token: display.body.token, clientId: 'screen-2' }),
+    ]);
     try {
-      await nextEvent(a.socket, 'metrics');
-      const e = await nextEvent(a.socket, 'metrics');
-      assert.equal(e.values['app.viewers'], 3);
-      assert.equal(e.values['app.sessions'], 2);
+      await nextEvent(sockets[0]!.socket, 'metrics');
+      const e = await nextEvent(sockets[0]!.socket, 'metrics');
+      assert.equal(e.values['app.viewers'], 5);
+      assert.equal(e.values['app.sessions'], 4);
     } finally {
-      for (const s of [a, b, c]) s.socket.disconnect();
+      for (const s of sockets) s.socket.disconnect();
     }
   });
 
