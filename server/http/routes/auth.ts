@@ -1,6 +1,7 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { auditQuery, displayCreateSchema, displayPatchSchema, loginSchema, userCreateSchema, userPatchSchema, type Me } from '../../../shared/auth.ts';
+import { type Me } from '../../../shared/auth.ts';
+import { auditQuery, displayCreateSchema, displayPatchSchema, loginSchema, userCreateSchema, userPatchSchema } from '../../../shared/auth-schemas.ts';
 import { listAudit } from '../../auth/audit.ts';
 import { SESSION_MAX_MS, type AuthService } from '../../auth/service.ts';
 import type { Db } from '../../store/db.ts';
