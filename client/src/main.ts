@@ -1,9 +1,14 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
+import { currentPath, LOGIN_PATH, session } from './lib/session.svelte.ts';
 import { connectLive } from './lib/socket.ts';
 
-connectLive();
+// The login page connects once someone has logged in; every other page at once (no session: back to login).
+if (currentPath() !== LOGIN_PATH) {
+  connectLive();
+  if (currentPath() !== '/kiosk') void session.load(); // a wall screen has a display token, not a user
+}
 
 const target = document.getElementById('app');
 if (!target) throw new Error('glasswatch: #app is missing from index.html');

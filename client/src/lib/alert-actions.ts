@@ -1,11 +1,10 @@
 import type { Alert } from '$shared/alerts.ts';
 import { ApiError, sendJson } from './api.ts';
-import { operator } from './operator.svelte.ts';
 import { liveSocket } from './socket.ts';
 
 export type AlertAction = 'ack' | 'unack' | 'resolve';
 
-export type ActionResult = { ok: true; alert: Alert } | { ok: false; message: string; cancelled?: true };
+export type ActionResult = { ok: true; alert: Alert } | { ok: false; message: string };
 
 /** How long an action waits for the server's answer. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -17,14 +16,12 @@ export function actionProblem(message: string): string {
 }
 
 /**
- * Acknowledges, un-acknowledges or resolves an alert under the operator's
- * name (asked for the first time). Over the socket while it is connected
+ * Acknowledges, un-acknowledges or resolves an alert as the logged-in user
+ * (the server knows who from the session). Over the socket while it is connected
  * (the answer is the acknowledgement callback), else over REST. The screen
  * changes only when the server's `alert` event arrives: nothing optimistic.
  */
 export async function actOnAlert(action: AlertAction, id: number, note?: string): Promise<ActionResult> {
-  const name = await operator.require();
-  if (!name) return { ok: false, message: 'A name is needed to act on alerts', cancelled: true };
   const payload = note?.trim() ? { id, note: note.trim() } : { id };
   const socket = liveSocket();
   if (socket?.connected) {

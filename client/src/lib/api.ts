@@ -1,17 +1,37 @@
 import type { ApiErrorBody } from '$shared/api.ts';
-import { operator } from './operator.svelte.ts';
 
 /** An HTTP error answered by the server as `{"error":{code,message}}` (or a network failure). */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** From a 429's Retry-After: how long to wait before trying again. */
+  readonly retryAfterSec: number | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfterSec: number | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.retryAfterSec = retryAfterSec;
   }
+}
+
+let unauthenticated: () => void = () => {};
+
+/** Called on every 401 `unauthenticated` (no session, or it ended): session.svelte.ts goes to the login page. */
+export function onUnauthenticated(handler: () => void): void {
+  unauthenticated = handler;
+}
+
+/** The server's error as an ApiError; a 401 for want of a session also tells the session. */
+function failure(res: Response, body: unknown): ApiError {
+  const retry = Number(res.headers.get('Retry-After'));
+  const retryAfterSec = Number.isFinite(retry) && retry > 0 ? retry : null;
+  const err = isErrorBody(body)
+    ? new ApiError(res.status, body.error.code, body.error.message, retryAfterSec)
+    : new ApiError(res.status, 'http', `The server answered ${res.status} ${res.statusText}`.trim(), retryAfterSec);
+  if (res.status === 401 && err.code === 'unauthenticated') unauthenticated();
+  return err;
 }
 
 function isErrorBody(body: unknown): body is ApiErrorBody {
@@ -32,21 +52,17 @@ export async function getJson<T>(path: string, params: Record<string, string | n
     throw new ApiError(0, 'network', 'Cannot reach the server');
   }
   const body: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    if (isErrorBody(body)) throw new ApiError(res.status, body.error.code, body.error.message);
-    throw new ApiError(res.status, 'http', `The server answered ${res.status} ${res.statusText}`.trim());
-  }
+  if (!res.ok) throw failure(res, body);
   if (body === null) throw new ApiError(res.status, 'bad_body', 'The server sent something that is not JSON');
   return body as T;
 }
 
 /**
- * A write to our own API (JSON body, JSON answer; `undefined` for 204). Sends
- * the operator's name as `X-Glasswatch-User`: who acted, until logins exist.
+ * A write to our own API (JSON body, JSON answer; `undefined` for 204). Who
+ * acts is the session cookie's user; the browser adds Origin by itself.
  */
 export async function sendJson<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (operator.name) headers['X-Glasswatch-User'] = operator.name;
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
@@ -61,10 +77,7 @@ export async function sendJson<T>(method: 'POST' | 'PATCH' | 'DELETE', path: str
   }
   if (res.status === 204) return undefined as T;
   const answer: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    if (isErrorBody(answer)) throw new ApiError(res.status, answer.error.code, answer.error.message);
-    throw new ApiError(res.status, 'http', `The server answered ${res.status} ${res.statusText}`.trim());
-  }
+  if (!res.ok) throw failure(res, answer);
   return answer as T;
 }
 

@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import type { MetricsEvent, HostInfo, ServerInfo, Snapshot } from '$shared/events.ts';
+import type { MetricsEvent, HostInfo, ServerInfo, Snapshot, SnapshotViewer } from '$shared/events.ts';
 import { SNAPSHOT_WINDOW_MS } from '$shared/events.ts';
 import { HostLive, type RingSizing } from './host-live.svelte.ts';
 
@@ -34,6 +34,8 @@ export class LiveStore {
   /** Client time the connection was lost (null while connected): clocks of the server stop there. */
   disconnectedAt = $state<number | null>(null);
   server = $state.raw<ServerInfo | null>(null);
+  /** Who this connection is, from the last snapshot (a wall screen reads its kiosk settings here). */
+  viewer = $state.raw<SnapshotViewer | null>(null);
   /** Client time (Date.now()) when the last snapshot arrived: local clocks tick from there. */
   snapshotAt = $state<number | null>(null);
   /** Server clock minus client clock, measured at the last snapshot. */
@@ -68,6 +70,11 @@ export class LiveStore {
     return this.state === 'live';
   }
 
+  /** What the client holds of one host (undefined until it sent something); reactive. */
+  host(name: string): HostLive | undefined {
+    return this.#byHost.get(name);
+  }
+
   viewHost(name: string): void {
     this.#chosenHost = name;
     this.#checkFreshness();
@@ -76,6 +83,7 @@ export class LiveStore {
   applySnapshot(snapshot: Snapshot): void {
     const now = Date.now();
     this.server = snapshot.server;
+    this.viewer = snapshot.viewer;
     this.clockOffsetMs = snapshot.now - now;
     this.#sizing = ringSizing(snapshot.server.intervalMs);
     for (const host of this.#byHost.values()) host.resize(this.#sizing);

@@ -2,8 +2,9 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '$shared/events.ts';
 import { liveAlerts } from './alerts.svelte.ts';
 import { clientId } from './client-id.ts';
+import { displayToken } from './kiosk-launch.ts';
 import { live } from './live.svelte.ts';
-import { operator } from './operator.svelte.ts';
+import { session } from './session.svelte.ts';
 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -21,9 +22,9 @@ export function liveSocket(): LiveSocket | null {
 /**
  * The one socket to the server (same origin), feeding the live store. Every
  * (re)connect sends `since` = the newest sample we hold, so the server's
- * snapshot fills exactly the hole the disconnection left. It also sends the
- * operator's name (`user`): a new name reconnects, so the server records
- * acknowledgements under it.
+ * snapshot fills exactly the hole the disconnection left. A browser is who
+ * its session cookie says (the snapshot's `viewer`); without a session the
+ * server refuses the socket and the login page opens.
  */
 export function connectLive(): LiveSocket {
   if (socket) return socket;
@@ -35,8 +36,8 @@ export function connectLive(): LiveSocket {
     reconnectionDelay: 1_000,
     reconnectionDelayMax: 15_000,
     randomizationFactor: 0.5,
-    auth: (cb) =>
-      cb({ since: live.lastTs ?? undefined, clientId: clientId(), user: operator.name ?? undefined } satisfies HandshakeAuth),
+    // A wall screen opened with `/kiosk?token=…` is that display; every other page is its session cookie.
+    auth: (cb) => cb({ since: live.lastTs ?? undefined, clientId: clientId(), token: displayToken() } satisfies HandshakeAuth),
   });
   socket = s;
 
@@ -48,7 +49,7 @@ export function connectLive(): LiveSocket {
     const delay = manualRetryMs * (0.5 + Math.random());
     manualRetryMs = Math.min(MANUAL_RETRY_MAX_MS, manualRetryMs * 2);
     manualRetry = setTimeout(() => {
-      if (s.connected || s.active) return;
+      if (s.connected || s.active || session.leaving) return;
       live.onConnecting();
       s.connect();
     }, delay);
@@ -59,31 +60,33 @@ export function connectLive(): LiveSocket {
     clearTimeout(manualRetry);
   });
   s.on('snapshot', (snapshot) => {
+    session.fromViewer(snapshot.viewer);
     live.applySnapshot(snapshot);
     liveAlerts.applySnapshot(snapshot.alerts);
   });
   s.on('metrics', (event) => live.applyMetrics(event));
   s.on('alert', (alert) => liveAlerts.apply(alert));
-  s.on('disconnect', () => {
+  s.on('disconnect', (reason) => {
     live.onDisconnect();
-    if (!s.active) retryLater(); // the server closed it ("io server disconnect"), e.g. while shutting down
+    if (s.active) return;
+    // The server closed it: shutting down, or our session ended (logout elsewhere, user disabled, new role).
+    // One question tells which; a 401 opens the login page (api.ts → session).
+    if (reason === 'io server disconnect' && session.me?.kind === 'user') {
+      void session.load().then(() => session.leaving || retryLater());
+    } else retryLater();
   });
   s.on('connect_error', (err) => {
     // Not active: a middleware refused us (socket.io will not retry by itself).
     live.onConnectError(err.message, !s.active);
-    if (!s.active) retryLater();
+    if (s.active) return;
+    if (err.message.startsWith('not logged in')) session.loginNeeded();
+    if (!session.leaving) retryLater();
   });
   s.io.on('reconnect_attempt', () => live.onConnecting());
 
-  // The handshake carries the name: a new one needs a new connection.
-  operator.onChange(() => {
-    if (s.connected || s.active) s.disconnect();
-    live.onConnecting();
-    s.connect();
-  });
-
   window.addEventListener('offline', () => live.onBrowserOffline());
   window.addEventListener('online', () => {
+    if (session.leaving) return;
     live.onConnecting();
     if (!s.connected && !s.active) s.connect();
   });

@@ -1,13 +1,19 @@
 import type { Component } from 'svelte';
+import type { Role } from '$shared/auth.ts';
 import type { IconName } from '../lib/icons.ts';
 import Alerts from './Alerts.svelte';
 import ComingSoon from './ComingSoon.svelte';
 import Dashboard from './Dashboard.svelte';
+import Login from './Login.svelte';
 import Metrics from './Metrics.svelte';
-import Rules from './Rules.svelte';
 
 export interface PageProps {
   title: string;
+}
+
+/** A page kept out of the first download: loaded when first opened. */
+export interface LazyPage {
+  load: () => Promise<{ default: Component<PageProps> }>;
 }
 
 export interface Route {
@@ -16,7 +22,11 @@ export interface Route {
   icon: IconName;
   /** Shown in the header's nav (pages that exist). */
   nav: boolean;
-  page: Component<PageProps>;
+  /** In the nav only for this role and above (the page itself says what it needs). */
+  role?: Role;
+  /** Drawn alone, without the app's header and footer (the login page). */
+  bare?: boolean;
+  page: Component<PageProps> | LazyPage;
 }
 
 export const ROUTES: readonly Route[] = [
@@ -24,9 +34,11 @@ export const ROUTES: readonly Route[] = [
   { path: '/metrics', title: 'Metrics', icon: 'history', nav: true, page: Metrics },
   { path: '/alerts', title: 'Alerts', icon: 'bell', nav: true, page: Alerts },
   { path: '/reports', title: 'Reports', icon: 'info', nav: false, page: ComingSoon },
-  { path: '/rules', title: 'Rules', icon: 'sliders', nav: true, page: Rules },
-  { path: '/admin', title: 'Admin', icon: 'users', nav: false, page: ComingSoon },
-  { path: '/kiosk', title: 'Kiosk', icon: 'server', nav: false, page: ComingSoon },
+  { path: '/rules', title: 'Rules', icon: 'sliders', nav: true, page: { load: () => import('./Rules.svelte') } },
+  { path: '/admin', title: 'Admin', icon: 'users', nav: true, role: 'admin', page: { load: () => import('./Admin.svelte') } },
+  { path: '/login', title: 'Log in', icon: 'user', nav: false, bare: true, page: Login },
+  // The wall screen: alone on the screen, loaded only by wall screens.
+  { path: '/kiosk', title: 'Kiosk', icon: 'server', nav: false, bare: true, page: { load: () => import('./Kiosk.svelte') } },
 ];
 
 export function routeFor(path: string): Route | undefined {

@@ -1,0 +1,151 @@
+/**
+ * uPlot options for the wall screen: dark, thick lines, labels sized from the
+ * element's font (the kiosk's root font follows the screen height, so a 4K
+ * screen gets twice the pixels), no cursor or tooltip (nobody holds a mouse),
+ * and an x axis that ends at *now*: when data stops, the line stops short of
+ * the right edge and the hole grows, instead of a frozen chart looking live.
+ */
+import uPlot from 'uplot';
+import { METRICS, type MetricDef, type MetricName } from '$shared/catalog.ts';
+import { formatMetricText } from '$shared/format.ts';
+import { STATUS_LABEL } from '$shared/status.ts';
+import { axisLabel, isCount } from './charts/live-options.ts';
+import { gradientFill } from './charts/fill.ts';
+import { valueRange } from './charts/scales.ts';
+import { FONT_FAMILY, STATUS_COLOR, withAlpha } from './theme.ts';
+import { formatTick } from './time.ts';
+
+/** Line colours on the dark glass: the brand's hues, lightened to stand out from across a room. */
+export const KIOSK_SERIES_COLORS = ['#8fa2ff', '#d39bff', '#64b5f6', '#4dd0c4'] as const;
+const AXIS_COLOR = '#b8c0dc';
+const GRID_COLOR = 'rgba(184, 192, 220, 0.13)';
+
+export function kioskSeriesColor(i: number): string {
+  return KIOSK_SERIES_COLORS[i % KIOSK_SERIES_COLORS.length]!;
+}
+
+const TIME_STEPS = [60, 120, 300, 600, 900, 1800, 3600];
+const WHOLE_STEPS = Array.from({ length: 13 }, (_, k) => [1, 2, 2.5, 5].map((m) => m * 10 ** k))
+  .flat()
+  .filter(Number.isInteger);
+
+export interface KioskChartInput {
+  metrics: readonly MetricName[];
+  /** The element's font size in CSS px: every label scales from it. */
+  fontPx: number;
+  /** The x window in seconds (15 min). */
+  windowSec: number;
+  /** Right edge of the x axis in seconds: now, or the newest sample if that is later. */
+  xEnd: () => number | null;
+}
+
+export function kioskChartOptions({ metrics, fontPx, windowSec, xEnd }: KioskChartInput): Omit<uPlot.Options, 'width' | 'height'> {
+  const first = metrics[0]!;
+  const axisFontPx = Math.round(fontPx * 0.6);
+  const font = `600 ${axisFontPx}px ${FONT_FAMILY}`;
+  const fitY = (self: uPlot, values: string[] | null): number => {
+    let longest = '';
+    for (const v of values ?? []) if (v.length > longest.length) longest = v;
+    self.ctx.font = font;
+    return Math.ceil((longest ? self.ctx.measureText(longest).width : 0) + axisFontPx * 0.8);
+  };
+  return {
+    legend: { show: false },
+    cursor: { show: false },
+    scales: {
+      x: {
+        time: true,
+        range: (_u, min, max) => {
+          const end = xEnd();
+          return end === null ? [min, max] : [end - windowSec, end];
+        },
+      },
+      y: { range: valueRange(first) },
+    },
+    axes: [
+      {
+        stroke: AXIS_COLOR,
+        font,
+        size: Math.round(axisFontPx * 1.7),
+        gap: Math.round(axisFontPx * 0.3),
+        space: axisFontPx * 5,
+        incrs: TIME_STEPS,
+        grid: { stroke: GRID_COLOR, width: 1 },
+        ticks: { show: false },
+        // A label too close to the left edge would run into the y axis's bottom label: left out.
+        values: (u, splits, _i, _s, incr) => {
+          const { min = 0, max = 1 } = u.scales.x!;
+          const widthPx = u.bbox.width / uPlot.pxRatio;
+          return splits.map((s) => (((s - min) / (max - min || 1)) * widthPx < axisFontPx * 1.8 ? null : formatTick(s * 1000, incr * 1000)));
+        },
+      },
+      {
+        stroke: AXIS_COLOR,
+        font,
+        size: fitY,
+        gap: Math.round(axisFontPx * 0.35),
+        space: axisFontPx * 2.2,
+        grid: { stroke: GRID_COLOR, width: 1 },
+        ticks: { show: false },
+        ...(isCount(first) ? { incrs: WHOLE_STEPS } : {}),
+        values: (_u, splits, _i, _s, incr) => {
+          const decimals = incr >= 1 ? 0 : Math.min(4, Math.ceil(-Math.log10(incr) - 1e-9));
+          return splits.map((v) => axisLabel(first, v, decimals));
+        },
+      },
+    ],
+    series: [
+      {},
+      ...metrics.map(
+        (metric, i): uPlot.Series => ({
+          label: METRICS[metric].label,
+          stroke: kioskSeriesColor(i),
+          width: Math.max(2, fontPx / 9),
+          fill: gradientFill(kioskSeriesColor(i), metrics.length > 1 ? 0.18 : 0.32),
+          points: { show: false },
+          spanGaps: false,
+        }),
+      ),
+    ],
+    plugins: [kioskThresholds(first, axisFontPx)],
+  };
+}
+
+/** Dashed warning and critical lines, labelled with word and value on a dark plate (never colour alone). */
+function kioskThresholds(metric: MetricName, fontPx: number): uPlot.Plugin {
+  const def: MetricDef = METRICS[metric];
+  const lines = (['warning', 'critical'] as const).flatMap((level) => {
+    const value = def[level];
+    return value === undefined ? [] : [{ value, above: level === 'critical', color: STATUS_COLOR[level], label: `${STATUS_LABEL[level]} ${formatMetricText(metric, value)}` }];
+  });
+  function draw(u: uPlot): void {
+    const { ctx, bbox } = u;
+    const px = uPlot.pxRatio;
+    ctx.save();
+    ctx.font = `700 ${Math.round(fontPx * 0.85 * px)}px ${FONT_FAMILY}`;
+    ctx.textAlign = 'right';
+    for (const line of lines) {
+      const y = Math.round(u.valToPos(line.value, 'y', true)) + 0.5;
+      if (!Number.isFinite(y) || y < bbox.top || y > bbox.top + bbox.height) continue;
+      ctx.strokeStyle = withAlpha(line.color, 0.9);
+      const unit = (fontPx / 16) * px; // line and dash scale with the screen, like the labels
+      ctx.lineWidth = 2 * unit;
+      ctx.setLineDash([8 * unit, 6 * unit]);
+      ctx.beginPath();
+      ctx.moveTo(bbox.left, y);
+      ctx.lineTo(bbox.left + bbox.width, y);
+      ctx.stroke();
+      const h = fontPx * 1.1 * px;
+      const x = bbox.left + bbox.width - 4 * px;
+      const textY = line.above ? y - 3 * px : y + 3 * px;
+      const w = ctx.measureText(line.label).width;
+      ctx.fillStyle = 'rgba(10, 14, 30, 0.82)';
+      ctx.fillRect(x - w - 4 * px, line.above ? textY - h : textY, w + 8 * px, h);
+      ctx.fillStyle = line.color;
+      ctx.textBaseline = line.above ? 'bottom' : 'top';
+      ctx.fillText(line.label, x, textY);
+    }
+    ctx.restore();
+  }
+  return { hooks: { draw } };
+}
