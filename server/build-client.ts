@@ -9,7 +9,8 @@ import { build } from 'vite';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dist = path.join(root, 'client', 'dist', 'index.html');
-const inputs = [path.join(root, 'client'), path.join(root, 'shared'), path.join(root, 'package-lock.json')];
+// package.json too: the client embeds its version, and wall screens reload when it changes.
+const inputs = [path.join(root, 'client'), path.join(root, 'shared'), path.join(root, 'package.json'), path.join(root, 'package-lock.json')];
 
 function newestMtime(p: string): number {
   const stat = fs.statSync(p, { throwIfNoEntry: false });
