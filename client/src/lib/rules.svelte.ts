@@ -1,6 +1,7 @@
 import type { ChannelKind, Rule } from '$shared/alerts.ts';
 import type { RuleInput, RulePatch } from '$shared/alert-schemas.ts';
 import { errorMessage, getJson, sendJson } from './api.ts';
+import { LoadState } from './load-state.svelte.ts';
 
 export interface ChannelStatus {
   kind: ChannelKind;
@@ -9,27 +10,19 @@ export interface ChannelStatus {
 }
 
 /** Alert rules and which channels can deliver: read when a page needs them and after each change made here. */
-export class RulesStore {
+export class RulesStore extends LoadState {
   rules = $state.raw<Rule[]>([]);
   channels = $state.raw<ChannelStatus[]>([]);
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
-  error = $state<string | null>(null);
 
-  async load(): Promise<void> {
-    this.status = 'loading';
-    this.error = null;
-    try {
+  load(): Promise<void> {
+    return this.track('loading the rules', async () => {
       const [rules, channels] = await Promise.all([
         getJson<{ rules: Rule[] }>('/api/rules', {}),
         getJson<{ channels: ChannelStatus[] }>('/api/channels', {}),
       ]);
       this.rules = rules.rules;
       this.channels = channels.channels;
-      this.status = 'ready';
-    } catch (err) {
-      this.error = errorMessage(err, 'loading the rules');
-      this.status = 'error';
-    }
+    });
   }
 
   byId(id: number | null): Rule | undefined {

@@ -1,5 +1,6 @@
 import type { Silence } from '$shared/alerts.ts';
 import { errorMessage, getJson, sendJson } from './api.ts';
+import { LoadState } from './load-state.svelte.ts';
 
 export const SILENCE_DURATIONS = [
   { minutes: 15, label: '15 min' },
@@ -9,21 +10,13 @@ export const SILENCE_DURATIONS = [
 ] as const;
 
 /** Active silences: read when the alerts page opens and after each change made here. */
-export class SilencesStore {
+export class SilencesStore extends LoadState {
   list = $state.raw<Silence[]>([]);
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
-  error = $state<string | null>(null);
 
-  async load(): Promise<void> {
-    this.status = 'loading';
-    this.error = null;
-    try {
+  load(): Promise<void> {
+    return this.track('loading the silences', async () => {
       this.list = (await getJson<{ silences: Silence[] }>('/api/silences', {})).silences;
-      this.status = 'ready';
-    } catch (err) {
-      this.error = errorMessage(err, 'loading the silences');
-      this.status = 'error';
-    }
+    });
   }
 
   /** Creates a silence as the logged-in user; returns a problem to show, or null. */

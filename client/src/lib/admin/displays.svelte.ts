@@ -1,7 +1,8 @@
 import { KIOSK_VIEWS, type DisplaySettings, type DisplayToken, type KioskView } from '$shared/auth.ts';
 import { displayCreateSchema } from '$shared/auth-schemas.ts';
-import { errorMessage, getJson, sendJson } from '../api.ts';
+import { getJson, sendJson } from '../api.ts';
 import { fieldOfMessage, problemsByField } from './form.ts';
+import { LoadState } from '../load-state.svelte.ts';
 
 export type CreatedDisplay = DisplayToken & { token: string };
 
@@ -12,21 +13,13 @@ export const VIEW_LABEL: Record<KioskView, { label: string; hint: string }> = {
 };
 
 /** The wall-screen tokens (never the tokens themselves: only their names and settings are kept). */
-export class DisplaysStore {
+export class DisplaysStore extends LoadState {
   displays = $state.raw<DisplayToken[]>([]);
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
-  error = $state<string | null>(null);
 
-  async load(): Promise<void> {
-    this.status = 'loading';
-    this.error = null;
-    try {
+  load(): Promise<void> {
+    return this.track('loading the displays', async () => {
       this.displays = (await getJson<{ displays: DisplayToken[] }>('/api/displays', {})).displays;
-      this.status = 'ready';
-    } catch (err) {
-      this.error = errorMessage(err, 'loading the displays');
-      this.status = 'error';
-    }
+    });
   }
 
   /** The answer carries the token in clear, this once. Throws ApiError. */

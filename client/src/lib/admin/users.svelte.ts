@@ -1,26 +1,19 @@
 import { type Role, type User } from '$shared/auth.ts';
 import { userCreateSchema } from '$shared/auth-schemas.ts';
-import { errorMessage, getJson, sendJson } from '../api.ts';
+import { getJson, sendJson } from '../api.ts';
 import { fieldOfMessage, problemsByField } from './form.ts';
+import { LoadState } from '../load-state.svelte.ts';
 
 export type UserPatch = Partial<{ role: Role; password: string; disabled: boolean }>;
 
 /** The users, read when the tab opens and kept in step with each change made here. */
-export class UsersStore {
+export class UsersStore extends LoadState {
   users = $state.raw<User[]>([]);
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
-  error = $state<string | null>(null);
 
-  async load(): Promise<void> {
-    this.status = 'loading';
-    this.error = null;
-    try {
+  load(): Promise<void> {
+    return this.track('loading the users', async () => {
       this.users = (await getJson<{ users: User[] }>('/api/users', {})).users;
-      this.status = 'ready';
-    } catch (err) {
-      this.error = errorMessage(err, 'loading the users');
-      this.status = 'error';
-    }
+    });
   }
 
   /** Throws ApiError (409: the name is taken). */
