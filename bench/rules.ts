@@ -6,7 +6,7 @@
  * tick), so this is the evaluation itself; a tick that fires or resolves adds
  * one database transaction, which the socket benchmarks cover.
  */
-import { METRIC_NAMES, METRICS } from '../shared/catalog.ts';
+import { BUILTIN_METRICS as METRIC_NAMES, isBuiltinMetric, METRICS } from '../shared/catalog.ts';
 import { ruleCreateSchema } from '../shared/alert-schemas.ts';
 import type { MetricValues } from '../shared/catalog.ts';
 import { createAlertService } from '../server/alerts/service.ts';
@@ -24,7 +24,8 @@ export async function run(): Promise<BenchResult[]> {
   progress(`rules: ${RULES} rules on ${target.kind}, ${SAMPLES} samples`);
   try {
     const bus = createSampleBus();
-    const alerts = await createAlertService({ db: target.database.db, bus, onChange: () => {}, onQueued: () => {} });
+    const metrics = { info: (name: string) => (isBuiltinMetric(name) ? METRICS[name] : undefined) };
+    const alerts = await createAlertService({ db: target.database.db, bus, metrics, onChange: () => {}, onQueued: () => {} });
     try {
       for (let i = 0; i < RULES; i++) {
         const metric = METRIC_NAMES[i % METRIC_NAMES.length]!;
@@ -38,7 +39,7 @@ export async function run(): Promise<BenchResult[]> {
       const ms: number[] = [];
       for (let i = 0; i < WARMUP + SAMPLES; i++) {
         const t = performance.now();
-        bus.publish({ host: 'bench-host', ts: t0 + i * 1000, values });
+        void bus.publish({ samples: [{ host: 'bench-host', ts: t0 + i * 1000, values }], fresh: true });
         await alerts.idle();
         if (i >= WARMUP) ms.push(performance.now() - t);
       }

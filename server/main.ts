@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { SNAPSHOT_MAX_WINDOW_MS, type ServerInfo } from '../shared/events.ts';
+import { SNAPSHOT_MAX_WINDOW_MS, type MetricsEvent, type ServerInfo } from '../shared/events.ts';
 import { startCollector } from './collect/scheduler.ts';
 import { createSources } from './collect/sources/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -18,13 +18,17 @@ import { runLoop } from './lib/loop.ts';
 import { watchRevocations } from './realtime/auth.ts';
 import { createNotifiers } from './notify/index.ts';
 import { startOutbox, type OutboxDeps } from './notify/outbox.ts';
-import { createHostDirectory } from './realtime/hosts.ts';
-import { createRecentWindow, rowsToEvents } from './realtime/recent-window.ts';
+import { createAgentService } from './fleet/agents.ts';
+import { registerAgentNamespace } from './fleet/agent-socket.ts';
+import { loadHostRegistry } from './fleet/hosts.ts';
+import { startLiveness } from './fleet/liveness.ts';
+import { createIngest } from './ingest/ingest.ts';
+import { createRecentWindow } from './realtime/recent-window.ts';
 import { createRealtime } from './realtime/socket.ts';
 import { openDatabase } from './store/db.ts';
-import { recentSamples } from './store/history.ts';
+import { recentEvents } from './store/history.ts';
 import { startMaintenance } from './store/maintenance.ts';
-import { loadSeriesIds } from './store/series-ids.ts';
+import { loadMetricCatalog } from './store/metric-catalog.ts';
 import { createSampleWriter } from './store/writer.ts';
 import { VERSION } from './version.ts';
 
@@ -51,25 +55,26 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const stop = new AbortController();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { db } = database;
-  const ids = await loadSeriesIds(db);
+  const catalog = await loadMetricCatalog(db);
+  const hosts = await loadHostRegistry(db, { intervalMs: config.collectIntervalMs });
   const auth = await createAuthService({ db, adminPassword: config.adminPassword });
   const firstAdmin = await auth.ensureAdmin();
+  const agents = await createAgentService({ db, hosts });
   const localHost = opts.hostName ?? os.hostname();
-  await ids.hostId(localHost);
+  await hosts.ensure(localHost, 'server', config.collectIntervalMs);
 
   // The last hour in memory, refilled from storage so a restart leaves no hole in any chart.
-  const recent = createRecentWindow({ windowMs: SNAPSHOT_MAX_WINDOW_MS, intervalMs: config.collectIntervalMs });
-  for (const host of ids.listHosts()) {
-    const rows = await recentSamples(db, host.id, startedAtMs - SNAPSHOT_MAX_WINDOW_MS);
-    for (const event of rowsToEvents(host.name, rows, ids.metricName)) recent.push(event);
+  const intervalOf = (host: string) => hosts.list().find((h) => h.name === host)?.intervalMs ?? config.collectIntervalMs;
+  const recent = createRecentWindow({ windowMs: SNAPSHOT_MAX_WINDOW_MS, intervalOf });
+  for (const host of hosts.list()) {
+    recent.push(await recentEvents(db, host, startedAtMs - SNAPSHOT_MAX_WINDOW_MS, catalog.name));
   }
 
   const bus = createSampleBus();
-  const writer = createSampleWriter({ db, ids });
-  bus.subscribe('recent', (sample) => recent.push(sample));
-  bus.subscribe('store', (sample) => writer.push(sample));
-
-  const hosts = createHostDirectory({ ids, recent, intervalMs: config.collectIntervalMs });
+  const writer = createSampleWriter({ db, ids: { hostId: hosts.anyId, metricId: catalog.id } });
+  bus.subscribe('recent', ({ samples }) => recent.push(samples));
+  bus.subscribe('store', ({ samples }) => writer.push(samples));
+  const ingest = createIngest({ hosts, catalog, bus });
   const serverInfo = (): ServerInfo => ({
     version: VERSION,
     startedAt: startedAtMs,
@@ -84,6 +89,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const alerts = await createAlertService({
     db,
     bus,
+    metrics: catalog,
     onChange: (alert) => realtime?.emitAlert(alert),
     onQueued: () => void outbox?.kick(),
   });
@@ -98,16 +104,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ...opts.outbox,
   });
   const app = createApp({
-    database, ids, recent, hosts, alerts, notifiers, auth, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
-    clientDist: opts.clientDist,
+    database, catalog, recent, hosts, agents, alerts, notifiers, auth, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
+    intervalMs: config.collectIntervalMs, clientDist: opts.clientDist,
   });
   // Socket.IO attaches after Koa: it takes /socket.io requests and hands every other one to Koa.
   const httpServer = createServer(app.callback());
-  realtime = createRealtime(httpServer, { bus, alerts, auth, recent, hosts, serverInfo });
+  realtime = createRealtime(httpServer, { bus, alerts, auth, recent, hosts, catalog, serverInfo, status: () => ({ database: 'ok' }) });
+  const agentSockets = registerAgentNamespace(realtime.io, { agents, ingest, hosts });
   const stopWatching = watchRevocations(realtime.io, auth, stop.signal);
   const sources = createSources({ db, audience: realtime.audience });
+  const publishLocal = (sample: MetricsEvent) =>
+    ingest.accept(localHost, [sample], { kind: 'server', fresh: true, intervalMs: config.collectIntervalMs }).catch((err) => log.warn('storing a sample failed', err));
   const loops = [
-    startCollector({ host: localHost, intervalMs: config.collectIntervalMs, sources, bus, signal: stop.signal }),
+    startCollector({ host: localHost, intervalMs: config.collectIntervalMs, sources, publish: publishLocal, signal: stop.signal }),
+    startLiveness({
+      hosts, bus, intervalMs: config.collectIntervalMs, signal: stop.signal, publishes: () => true, onHostsChanged: (list) => realtime?.emitHosts(list),
+    }),
     startMaintenance(db, config.retentionDays, stop.signal),
     runLoop(() => auth.pruneSessions(), { intervalMs: 3600_000, signal: stop.signal, log }),
   ];
@@ -130,6 +142,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await Promise.all(loops);
         await outbox.stopped();
         await stopWatching();
+        agentSockets.close();
         await alerts.close();
         await realtime.close();
         httpServer.closeAllConnections();

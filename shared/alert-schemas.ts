@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { hostName, metricName } from './api.ts';
 import { ALERT_STATES, LEVELS, OPERATORS, type Channel, type Operator } from './alerts.ts';
-import { METRICS, type MetricDef, type MetricName } from './catalog.ts';
+import { isBuiltinMetric, METRICS, type MetricDef, type MetricName } from './catalog.ts';
 
 const finite = (what: string) =>
   z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be a finite number`);
@@ -66,11 +66,14 @@ export const rulePatchSchema = z
 export type RuleInput = z.output<typeof ruleCreateSchema>;
 export type RulePatch = z.output<typeof rulePatchSchema>;
 
-/** Thresholds a metric can never reach are mistakes: 120 % CPU, negative latency. */
+/**
+ * Thresholds a built-in metric can never reach are mistakes: 120 % CPU,
+ * negative latency. (Metrics found at run time have no such bounds.)
+ */
 export function checkThreshold(rule: { metric?: MetricName; threshold?: number; operator?: Operator }, ctx: z.RefinementCtx) {
-  if (rule.metric === undefined || rule.threshold === undefined) return;
+  if (rule.metric === undefined || rule.threshold === undefined || !isBuiltinMetric(rule.metric)) return;
   const def: MetricDef = METRICS[rule.metric];
-  if (rule.threshold < 0) ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${rule.metric} is never negative` });
+  if (rule.threshold < 0 && !def.signed) ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${rule.metric} is never negative` });
   if (def.max !== undefined && rule.threshold > def.max) {
     ctx.addIssue({ code: 'custom', path: ['threshold'], message: `${rule.metric} never exceeds ${def.max}` });
   }

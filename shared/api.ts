@@ -3,7 +3,7 @@
  * with them at the edge) and the client (which types its requests with them).
  */
 import { z } from 'zod';
-import { isMetricName, type MetricName, type MetricValues } from './catalog.ts';
+import { isSeriesName, SERIES_NAME_MAX, type MetricInfo, type MetricName, type MetricValues } from './catalog.ts';
 import type { HostInfo, TsMs } from './events.ts';
 
 export interface ApiErrorBody {
@@ -34,6 +34,10 @@ export interface HostsResponse {
   hosts: HostInfo[];
 }
 
+export interface CatalogResponse {
+  metrics: MetricInfo[];
+}
+
 export const HISTORY_DEFAULT_POINTS = 600;
 export const HISTORY_MAX_POINTS = 10_000;
 export const HISTORY_DEFAULT_RANGE_MS = 60 * 60_000;
@@ -50,9 +54,11 @@ const instant = z.string().trim().min(1).transform((text, ctx) => {
   return Math.round(ms);
 });
 
-export const metricName = z.custom<MetricName>(isMetricName, {
-  error: (issue) => `unknown metric "${String(issue.input)}"`,
-});
+/** A metric's name by its syntax; whether it exists is the server's question (422 "unknown metric"). */
+export const metricName = z
+  .string({ error: 'metric must be a string' })
+  .max(SERIES_NAME_MAX, `metric names are at most ${SERIES_NAME_MAX} characters`)
+  .refine(isSeriesName, { error: (issue) => `"${String(issue.input).slice(0, 80)}" is not a metric name` }) as z.ZodType<MetricName>;
 
 export const hostName = z.string().trim().min(1).max(253);
 

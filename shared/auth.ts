@@ -74,5 +74,9 @@ export const AUDIT_ACTIONS = [
   'rule.create', 'rule.update', 'rule.delete',
   'user.create', 'user.update', 'user.delete',
   'display.create', 'display.update', 'display.revoke',
+  'agent.create', 'agent.revoke', 'host.retire',
+  'target.create', 'target.update', 'target.delete',
+  'derived.create', 'derived.delete', 'settings.update',
+  'report.send',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

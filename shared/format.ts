@@ -1,10 +1,9 @@
-import { METRICS, type MetricName } from './catalog.ts';
+import type { MetricDef } from './catalog.ts';
 
 const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB'] as const;
 
-/** A value with its unit, for people: `12.5 %`, `1.2 MB/s`, `—` when unknown. */
-export function formatMetric(metric: MetricName, value: number | null | undefined): { value: string; unit: string } {
-  const def = METRICS[metric];
+/** A value with its unit, for people: `12.5 %`, `1.2 MB/s`, `—` when unknown (see `metricDef` for any name's def). */
+export function formatMetric(def: MetricDef, value: number | null | undefined): { value: string; unit: string } {
   if (value == null || !Number.isFinite(value)) return { value: '—', unit: def.unit };
   if (def.unit === 'B/s') {
     let v = value;
@@ -19,8 +18,8 @@ export function formatMetric(metric: MetricName, value: number | null | undefine
 }
 
 /** `formatMetric` as one string: "12.5 %". */
-export function formatMetricText(metric: MetricName, value: number | null | undefined): string {
-  const { value: v, unit } = formatMetric(metric, value);
+export function formatMetricText(def: MetricDef, value: number | null | undefined): string {
+  const { value: v, unit } = formatMetric(def, value);
   return unit ? `${v} ${unit}` : v;
 }
 

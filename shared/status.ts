@@ -1,4 +1,4 @@
-import { METRICS, type MetricDef, type MetricName, type MetricValues } from './catalog.ts';
+import { BUILTIN_METRICS, METRICS, type BuiltinMetric, type MetricDef, type MetricValues } from './catalog.ts';
 
 /** Health of one value, of a host, or of the whole system. */
 export type Status = 'normal' | 'warning' | 'critical' | 'unknown';
@@ -12,10 +12,9 @@ export const STATUS_LABEL: Record<Status, string> = {
 
 const RANK: Record<Status, number> = { unknown: 0, normal: 1, warning: 2, critical: 3 };
 
-/** Classifies a value against the catalog's default thresholds. */
-export function metricStatus(metric: MetricName, value: number | null | undefined): Status {
+/** Classifies a value against a metric's default thresholds. */
+export function metricStatus(def: MetricDef, value: number | null | undefined): Status {
   if (value == null || !Number.isFinite(value)) return 'unknown';
-  const def: MetricDef = METRICS[metric];
   if (def.critical !== undefined && value >= def.critical) return 'critical';
   if (def.warning !== undefined && value >= def.warning) return 'warning';
   return 'normal';
@@ -29,12 +28,12 @@ export function worstStatus(statuses: Iterable<Status>): Status {
 }
 
 /** Metrics with thresholds: together they decide the system status badge. */
-export const STATUS_METRICS = (Object.keys(METRICS) as MetricName[]).filter((m) => {
+export const STATUS_METRICS = BUILTIN_METRICS.filter((m: BuiltinMetric) => {
   const def: MetricDef = METRICS[m];
   return def.warning !== undefined;
 });
 
 /** Healthy / Warning / Critical of one host's latest values. */
 export function systemStatus(values: MetricValues): Status {
-  return worstStatus(STATUS_METRICS.map((m) => metricStatus(m, values[m])));
+  return worstStatus(STATUS_METRICS.map((m) => metricStatus(METRICS[m], values[m])));
 }

@@ -7,7 +7,7 @@
 import { and, eq, ne } from 'drizzle-orm';
 import { compareAlerts, type Alert, type AlertDetail, type Rule, type Silence } from '../../shared/alerts.ts';
 import { ruleCreateSchema, type RuleInput, type RulePatch } from '../../shared/alert-schemas.ts';
-import { METRICS } from '../../shared/catalog.ts';
+import { metricDef, type MetricDef } from '../../shared/catalog.ts';
 import type { MetricsEvent } from '../../shared/events.ts';
 import { formatMetricText } from '../../shared/format.ts';
 import type { SampleBus } from '../lib/bus.ts';
@@ -25,12 +25,14 @@ const log = createLogger('alerts');
 const SYSTEM = 'system';
 /** Fields whose change makes open alerts of the rule meaningless: they are resolved. */
 const CONDITION_FIELDS = ['metric', 'host', 'operator', 'threshold', 'forSeconds', 'clearMargin'] as const;
-/** Samples waiting for evaluation beyond this are skipped (the database is too slow). */
-const MAX_BACKLOG = 30;
+/** Samples waiting for evaluation beyond this are skipped (the database is too slow): 20 s of 50 hosts. */
+const MAX_BACKLOG = 1000;
 
 export interface AlertServiceDeps {
   db: Db;
   bus: SampleBus;
+  /** Which metrics exist (a rule on an unknown one is refused) and how to show their values. */
+  metrics: { info(name: string): MetricDef | undefined };
   /** Called after every persisted change of an alert. */
   onChange(alert: Alert): void;
   /** New notifications are queued: deliver them. */
@@ -41,12 +43,16 @@ export type AlertService = Awaited<ReturnType<typeof createAlertService>>;
 
 const keyOf = (ruleId: number, host: string) => `${ruleId}\u0000${host}`;
 
-export function alertMessage(rule: Pick<Rule, 'name' | 'metric' | 'operator' | 'threshold'>, host: string, value: number): string {
-  return `${rule.name}: ${METRICS[rule.metric].label} on ${host} is ${formatMetricText(rule.metric, value)} (threshold ${rule.operator} ${formatMetricText(rule.metric, rule.threshold)})`;
+export function alertMessage(rule: Pick<Rule, 'name' | 'metric' | 'operator' | 'threshold'>, host: string, value: number, def: MetricDef): string {
+  return `${rule.name}: ${def.label} on ${host} is ${formatMetricText(def, value)} (threshold ${rule.operator} ${formatMetricText(def, rule.threshold)})`;
 }
 
 export async function createAlertService(deps: AlertServiceDeps) {
   const { db } = deps;
+  const defOf = (metric: string) => metricDef(metric, { get: deps.metrics.info });
+  const requireMetric = (metric: string) => {
+    if (!deps.metrics.info(metric)) throw new ServiceError(422, 'invalid_value', `unknown metric "${metric}"`);
+  };
   const rules = new Map((await loadRules(db)).map((r) => [r.id, r]));
   let activeSilences = await loadActiveSilences(db, Date.now());
   const states = new Map<string, RuleState>();
@@ -121,18 +127,18 @@ export async function createAlertService(deps: AlertServiceDeps) {
           .insert(alerts)
           .values({
             ruleId: c.rule.id, ruleName: c.rule.name, metric: c.rule.metric, host: c.host, level: c.rule.level, state: 'firing',
-            value: c.value, threshold: c.rule.threshold, operator: c.rule.operator, message: alertMessage(c.rule, c.host, c.value),
+            value: c.value, threshold: c.rule.threshold, operator: c.rule.operator, message: alertMessage(c.rule, c.host, c.value, defOf(c.rule.metric)),
             startedAt: new Date(at), silenced,
           })
           .returning({ id: alerts.id });
-        await addEvent(tx, row!.id, 'fired', SYSTEM, `value ${formatMetricText(c.rule.metric, c.value)}${silenced ? ' (silenced)' : ''}`, at);
+        await addEvent(tx, row!.id, 'fired', SYSTEM, `value ${formatMetricText(defOf(c.rule.metric), c.value)}${silenced ? ' (silenced)' : ''}`, at);
         await queueNotifications(tx, row!.id, c.rule.channels, 'firing');
         return row!.id;
       }
       case 'resolve': {
         const current = open.get(key);
         if (!current) return undefined;
-        await resolveRow(tx, current.id, SYSTEM, null, `value back to ${formatMetricText(c.rule.metric, c.value)}`, at);
+        await resolveRow(tx, current.id, SYSTEM, null, `value back to ${formatMetricText(defOf(c.rule.metric), c.value)}`, at);
         await queueNotifications(tx, current.id, c.rule.channels, 'resolved');
         return current.id;
       }
@@ -175,7 +181,13 @@ export async function createAlertService(deps: AlertServiceDeps) {
     if (touched.length > 0) deps.onQueued();
   }
 
-  const unsubscribe = deps.bus.subscribe('alerts', (sample) => {
+  // Only fresh samples: a replayed backlog must not fire alerts for conditions that are over.
+  const unsubscribe = deps.bus.subscribe('alerts', ({ samples, fresh }) => {
+    if (!fresh) return;
+    for (const sample of samples) evaluateLater(sample);
+  });
+
+  function evaluateLater(sample: MetricsEvent) {
     // A silence ran out: the alerts it covered are no longer shown as silenced.
     if (activeSilences.some((s) => s.endsAt <= sample.ts)) {
       activeSilences = activeSilences.filter((s) => s.endsAt > sample.ts);
@@ -191,7 +203,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
       .finally(() => {
         backlog = Math.max(0, Math.min(backlog, MAX_BACKLOG) - 1);
       });
-  });
+  }
 
   // ---- operator actions -----------------------------------------------------
   async function requireAlert(tx: Tx, id: number) {
@@ -273,6 +285,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
 
   function createRule(input: RuleInput): Promise<Rule> {
     return serialize(async () => {
+      requireMetric(input.metric);
       const [row] = await db.insert(alertRules).values(input).returning();
       const rule = toRule(row!);
       rules.set(rule.id, rule);
@@ -290,6 +303,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
         const issue = merged.error.issues[0];
         throw new ServiceError(422, 'invalid_value', `${issue?.path.join('.') || 'rule'}: ${issue?.message}`);
       }
+      if (patch.metric !== undefined) requireMetric(merged.data.metric);
       const disabled = current.enabled && merged.data.enabled === false;
       const conditionChanged = CONDITION_FIELDS.some((f) => merged.data[f] !== current[f]);
       let settled: number[] = [];

@@ -4,8 +4,8 @@
  * A slow or failing source gives nulls for its metrics that tick and a log
  * line; it never delays the tick past its deadline nor stops the loop.
  */
-import { METRIC_NAMES, type MetricValues } from '../../shared/catalog.ts';
-import type { SampleBus } from '../lib/bus.ts';
+import type { MetricValues } from '../../shared/catalog.ts';
+import type { MetricsEvent } from '../../shared/events.ts';
 import { createLogger, onceUntilOk } from '../lib/log.ts';
 import { runLoop } from '../lib/loop.ts';
 import type { Source } from './source.ts';
@@ -16,8 +16,10 @@ export interface CollectorOptions {
   host: string;
   intervalMs: number;
   sources: readonly Source[];
-  bus: SampleBus;
+  /** Hands over each tick's sample (to ingest; not awaited, so a slow database never delays a tick). */
+  publish(sample: MetricsEvent): void;
   signal: AbortSignal;
+  now?: () => number;
 }
 
 interface SourceState {
@@ -61,7 +63,7 @@ function nulls(source: Source): MetricValues {
 
 /** One tick: every due source in parallel, each bounded by `deadlineMs`. */
 export async function collectOnce(states: SourceState[], now: number, deadlineMs: number, signal: AbortSignal) {
-  const values: MetricValues = Object.fromEntries(METRIC_NAMES.map((m) => [m, null]));
+  const values: MetricValues = {};
   await Promise.all(
     states.map(async (state) => {
       const { source } = state;
@@ -70,7 +72,7 @@ export async function collectOnce(states: SourceState[], now: number, deadlineMs
       if (state.inFlight) {
         // Still busy with an earlier tick: report the gap instead of queueing calls.
         state.health.fail(new SourceTimeout(source.id, deadlineMs));
-        return;
+        return Object.assign(values, nulls(source));
       }
       state.lastRunAt = now;
       try {
@@ -101,11 +103,12 @@ export function startCollector(opts: CollectorOptions): Promise<void> {
   const states = createSourceStates(opts.sources);
   // Leave a fifth of the tick for storing and pushing the sample.
   const deadlineMs = Math.max(100, Math.floor(opts.intervalMs * 0.8));
+  const now = opts.now ?? Date.now;
   return runLoop(
     async (signal) => {
-      const ts = Date.now();
+      const ts = now();
       const values = await collectOnce(states, ts, deadlineMs, signal);
-      if (!signal.aborted) opts.bus.publish({ host: opts.host, ts, values });
+      if (!signal.aborted) opts.publish({ host: opts.host, ts, values });
     },
     { intervalMs: opts.intervalMs, signal: opts.signal, log },
   );

@@ -1,11 +1,11 @@
-import type { MetricName, MetricValues } from '../../shared/catalog.ts';
+import type { BuiltinMetric, MetricValues } from '../../shared/catalog.ts';
 
 /**
- * One metric source: a small object that measures a few catalog metrics.
+ * One metric source: a small object that measures a few built-in metrics.
  * `collect` throws a descriptive error on failure; the scheduler catches it,
  * logs it once and reports nulls for that tick.
  */
-export interface Source<M extends MetricName = MetricName> {
+export interface Source<M extends BuiltinMetric = BuiltinMetric> {
   readonly id: string;
   readonly metrics: readonly M[];
   /** Run at most this often; between runs the scheduler reuses the last values. Default: every tick. */

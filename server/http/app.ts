@@ -5,8 +5,9 @@
 import compress from 'koa-compress';
 import Koa from 'koa';
 import type { Database } from '../store/db.ts';
-import type { SeriesIds } from '../store/series-ids.ts';
-import type { HostDirectory } from '../realtime/hosts.ts';
+import type { MetricCatalog } from '../store/metric-catalog.ts';
+import type { AgentService } from '../fleet/agents.ts';
+import type { HostRegistry } from '../fleet/hosts.ts';
 import type { RecentWindow } from '../realtime/recent-window.ts';
 import { bodyParser } from '@koa/bodyparser';
 import type { ChannelKind } from '../../shared/alerts.ts';
@@ -18,16 +19,19 @@ import { bodyParseError, errorBoundary } from './errors.ts';
 import { authRoutes } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { clientRoutes } from './routes/client.ts';
+import { fleetRoutes } from './routes/fleet.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsApiRoutes } from './routes/metrics-api.ts';
 import { prometheusRoutes } from './routes/prometheus.ts';
 
 export interface AppDeps {
   database: Database;
-  ids: SeriesIds;
+  catalog: MetricCatalog;
   recent: RecentWindow;
-  hosts: HostDirectory;
+  hosts: HostRegistry;
+  agents: AgentService;
   localHost: string;
+  intervalMs: number;
   version: string;
   startedAtMs: number;
   clientDist?: string | undefined;
@@ -53,6 +57,7 @@ export function createApp(deps: AppDeps): Koa {
     authRoutes({ auth: deps.auth, db: deps.database.db, secureCookies: deps.publicUrl.startsWith('https:') }),
     metricsApiRoutes({ ...deps, db: deps.database.db }),
     alertRoutes(deps),
+    fleetRoutes(deps),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

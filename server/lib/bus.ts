@@ -1,17 +1,31 @@
 /**
- * The sample bus: one tick produces one `MetricsEvent`, published once;
- * every consumer (realtime, storage, the recent window, alerts) subscribes
- * here instead of re-reading the database. A consumer that throws is logged
- * and does not stop the others.
+ * The sample bus: every source of samples (this machine's collector, agents,
+ * scrapes, pushes, the server's own `host.up`) publishes here, once; every
+ * consumer (the recent window, storage, alerts, realtime) subscribes here
+ * instead of re-reading the database. A consumer that throws is logged and
+ * does not stop the others. `publish` resolves once every consumer that
+ * returned a promise has settled it — storage resolves when the samples are
+ * written, which is what lets an agent's batch be acknowledged only then.
  */
 import type { MetricsEvent } from '../../shared/events.ts';
 import { createLogger } from './log.ts';
 
-export type SampleHandler = (sample: MetricsEvent) => void;
+export interface Published {
+  /** One or more ticks, of one host or several, oldest first per host. */
+  samples: readonly MetricsEvent[];
+  /**
+   * Taken just now: evaluated for alerts. A replayed backlog or a late
+   * sample is stored and drawn but fires nothing (its moment is over).
+   */
+  fresh: boolean;
+}
+
+export type SampleHandler = (published: Published) => void | Promise<void>;
 
 export interface SampleBus {
   subscribe(name: string, handler: SampleHandler): () => void;
-  publish(sample: MetricsEvent): void;
+  /** Rejects when a consumer's promise rejects (e.g. storage closed before writing). */
+  publish(published: Published): Promise<void>;
 }
 
 const log = createLogger('bus');
@@ -23,14 +37,17 @@ export function createSampleBus(): SampleBus {
       handlers.set(name, handler);
       return () => handlers.delete(name);
     },
-    publish(sample) {
+    publish(published) {
+      let pending: Array<Promise<void>> | undefined;
       for (const [name, handler] of handlers) {
         try {
-          handler(sample);
+          const result = handler(published);
+          if (result) (pending ??= []).push(result);
         } catch (err) {
           log.error(`consumer "${name}" failed`, err);
         }
       }
+      return pending ? Promise.all(pending).then(() => undefined) : Promise.resolve();
     },
   };
 }

@@ -10,10 +10,9 @@ import type { AlertService } from '../alerts/service.ts';
 import type { AuthService } from '../auth/service.ts';
 import { ServiceError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
-import type { IoServer } from './socket.ts';
+import type { IoSocket } from './socket.ts';
 
 const log = createLogger('realtime');
-type IoSocket = Parameters<Parameters<IoServer['on']>[1]>[0];
 
 export function registerAlertHandlers(socket: IoSocket, alerts: AlertService, auth: AuthService) {
   const handle =
@@ -30,6 +29,8 @@ export function registerAlertHandlers(socket: IoSocket, alerts: AlertService, au
         const issue = parsed.error.issues[0];
         return reply({ ok: false, error: { code: 'bad_request', message: `${issue?.path.join('.') || 'payload'}: ${issue?.message}` } });
       }
+      // Only work that may reach the database spends a token: a refusal above costs next to nothing.
+      if (!socket.data.bucket.take()) return reply({ ok: false, error: { code: 'rate_limited', message: 'too many actions: slow down' } });
       try {
         const alert = await action(parsed.data.id, principal.username, parsed.data.note);
         await auth.record(principal, auditAction, `alert ${alert.id}`, { address: socket.handshake.address }, parsed.data.note ? { note: parsed.data.note } : undefined);

@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { HistoryPoint } from '../../shared/api.ts';
+import type { MetricsEvent } from '../../shared/events.ts';
 import { queryRows, type Db } from './db.ts';
 
 export interface HistoryRange {
@@ -82,4 +83,19 @@ export async function recentSamples(db: Db, hostId: number, sinceMs: number) {
   return queryRows<{ t: number; m: number; v: number }>(db, sql`
     SELECT (extract(epoch FROM ts) * 1000)::float8 AS t, metric_id AS m, value::float8 AS v
     FROM samples WHERE host_id = ${hostId} AND ts > ${at(sinceMs)} ORDER BY ts`);
+}
+
+/** The same, regrouped into ticks. */
+export async function recentEvents(db: Db, host: { id: number; name: string }, sinceMs: number, metricName: (id: number) => string | undefined): Promise<MetricsEvent[]> {
+  const events: MetricsEvent[] = [];
+  let current: MetricsEvent | undefined;
+  for (const row of await recentSamples(db, host.id, sinceMs)) {
+    if (!current || current.ts !== row.t) {
+      current = { host: host.name, ts: row.t, values: {} };
+      events.push(current);
+    }
+    const name = metricName(row.m);
+    if (name) current.values[name] = row.v;
+  }
+  return events;
 }

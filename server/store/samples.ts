@@ -2,13 +2,12 @@
  * Writing samples. One statement per batch whatever its size: the rows go as
  * four array parameters through `unnest`, which PostgreSQL and PGlite both
  * take, stays far below the bind-parameter limit and is several times faster
- * than a VALUES list (see bench/RESULTS.md).
+ * than a VALUES list (see bench/RESULTS.md). A sample whose host, metric and
+ * timestamp are already stored is skipped: re-delivery is harmless.
  */
 import { sql } from 'drizzle-orm';
-import type { MetricName } from '../../shared/catalog.ts';
 import type { MetricsEvent } from '../../shared/events.ts';
 import type { Db } from './db.ts';
-import type { SeriesIds } from './series-ids.ts';
 
 export interface SampleRows {
   tsMs: number[];
@@ -17,26 +16,45 @@ export interface SampleRows {
   value: number[];
 }
 
+/** How rows name hosts and metrics: small ids, known before a sample is published. */
+export interface RowIds {
+  hostId(name: string): number | undefined;
+  metricId(name: string): number | undefined;
+}
+
 const arrayLiteral = (xs: number[]) => `{${xs.join(',')}}`;
 
-/** Turns ticks into columnar rows; null and non-finite values are gaps and are not stored. */
-export function toRows(events: readonly MetricsEvent[], hostIds: ReadonlyMap<string, number>, ids: SeriesIds): SampleRows {
+/**
+ * Turns ticks into columnar rows; null and non-finite values are gaps and are
+ * not stored. Names without an id (never registered) are skipped and counted.
+ */
+export function toRows(events: readonly MetricsEvent[], ids: RowIds): { rows: SampleRows; unknown: number } {
   const rows: SampleRows = { tsMs: [], hostId: [], metricId: [], value: [] };
+  let unknown = 0;
   for (const e of events) {
-    const hostId = hostIds.get(e.host);
-    if (hostId === undefined) throw new Error(`host "${e.host}" has no id`);
-    for (const [name, value] of Object.entries(e.values)) {
+    const hostId = ids.hostId(e.host);
+    if (hostId === undefined) {
+      unknown++;
+      continue;
+    }
+    for (const name in e.values) {
+      const value = e.values[name];
       if (value == null || !Number.isFinite(value)) continue;
+      const metricId = ids.metricId(name);
+      if (metricId === undefined) {
+        unknown++;
+        continue;
+      }
       rows.tsMs.push(e.ts);
       rows.hostId.push(hostId);
-      rows.metricId.push(ids.metricId(name as MetricName));
+      rows.metricId.push(metricId);
       rows.value.push(value);
     }
   }
-  return rows;
+  return { rows, unknown };
 }
 
-/** Inserts the rows in one statement and moves each host's last_seen forward. */
+/** Inserts the rows in one statement (already stored ones skipped) and moves each host's last_seen forward. */
 export async function insertSamples(db: Db, rows: SampleRows): Promise<number> {
   if (rows.value.length === 0) return 0;
   await db.execute(sql`
@@ -46,6 +64,7 @@ export async function insertSamples(db: Db, rows: SampleRows): Promise<number> {
                   ${arrayLiteral(rows.metricId)}::int2[], ${arrayLiteral(rows.value)}::float4[]) AS u(t, h, m, v)
     ), inserted AS (
       INSERT INTO samples (ts, host_id, metric_id, value) SELECT ts, h, m, v FROM input
+      ON CONFLICT (host_id, metric_id, ts) DO NOTHING
     )
     UPDATE hosts SET last_seen = seen.ts
     FROM (SELECT h, max(ts) AS ts FROM input GROUP BY h) AS seen

@@ -9,27 +9,46 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { AlertEventKind, AlertState, Channel, DeliveryStatus, Level, Operator } from '../../shared/alerts.ts';
 import type { KioskView, Role } from '../../shared/auth.ts';
+import type { MetricKind } from '../../shared/catalog.ts';
+import type { HostKind } from '../../shared/events.ts';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 const tsCol = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 
-/** Monitored hosts: the server's own and, later, agents. */
+/** Monitored hosts: the server's own, agents', scrape targets' and pushers'. */
 export const hosts = pgTable('hosts', {
   id: smallserial('id').primaryKey(),
   name: text('name').notNull().unique(),
+  kind: text('kind').$type<HostKind>().notNull().default('server'),
+  /** The host's own tick (an agent's COLLECT_INTERVAL_MS, a target's interval): it is down after 3 missed ones. */
+  intervalMs: integer('interval_ms'),
   lastSeen: tsCol('last_seen'),
   createdAt: tsCol('created_at').notNull().defaultNow(),
+  /** No longer watched (its agent was revoked, its target deleted, or an admin retired it): history stays, `host.up` stops. */
+  retiredAt: tsCol('retired_at'),
 });
 
-/** Metric names ↔ small ids, so a sample row stores two bytes, not a string. */
+/**
+ * The runtime metric catalog: every metric name ↔ a small id (a sample row
+ * stores the id, not the string), with what a person needs to read it.
+ * Built-in metrics are registered from shared/catalog.ts at every start;
+ * scraped, pushed and derived ones as they first appear.
+ */
 export const metrics = pgTable('metrics', {
   id: smallserial('id').primaryKey(),
   name: text('name').notNull().unique(),
+  kind: text('kind').$type<MetricKind>().notNull().default('gauge'),
+  builtin: boolean('builtin').notNull().default(true),
+  label: text('label'),
+  unit: text('unit').notNull().default(''),
+  help: text('help').notNull().default(''),
+  createdAt: tsCol('created_at').notNull().defaultNow(),
 });
 
 /**
  * Full-detail samples, one narrow row per (tick, host, metric). No null
- * values: a missing sample is a gap. Kept RETENTION_DAYS.
+ * values: a missing sample is a gap. The primary key makes a sample stored
+ * twice (an agent re-sending a batch whose acknowledgement it lost) a no-op.
  */
 export const samples = pgTable(
   'samples',
@@ -40,10 +59,32 @@ export const samples = pgTable(
     value: real('value').notNull(),
   },
   (t) => [
-    index('samples_series_idx').on(t.hostId, t.metricId, t.ts),
+    primaryKey({ name: 'samples_pk', columns: [t.hostId, t.metricId, t.ts] }),
     // Retention deletes by time: a BRIN index is tiny and enough for that.
     index('samples_ts_brin').using('brin', t.ts),
   ],
+);
+
+/**
+ * Agents: a revocable token per host that may push that host's samples (over
+ * the `/agent` socket, or to POST /api/ingest). Only the token's SHA-256 is stored.
+ */
+export const agents = pgTable(
+  'agents',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdBy: text('created_by').notNull(),
+    createdAt: tsCol('created_at').notNull().defaultNow(),
+    revokedAt: tsCol('revoked_at'),
+    lastSeen: tsCol('last_seen'),
+    version: text('version'),
+    platform: text('platform'),
+    clockSkewMs: integer('clock_skew_ms'),
+  },
+  // One live token per host name; a revoked one's name can be given again.
+  (t) => [uniqueIndex('agents_live_name').on(t.name).where(sql`revoked_at IS NULL`)],
 );
 
 /** min/avg/max/count per bucket, computed from the finer tier. */
@@ -255,6 +296,8 @@ export const auditLog = pgTable(
 );
 
 export type Host = typeof hosts.$inferSelect;
+export type AgentRow = typeof agents.$inferSelect;
+export type MetricRow = typeof metrics.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
 export type RuleRow = typeof alertRules.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;

@@ -27,7 +27,7 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import { Server } from 'socket.io';
 import type { Alert, Level } from '../../shared/alerts.ts';
 import type { DisplaySettings } from '../../shared/auth.ts';
-import { METRIC_NAMES, type MetricValues } from '../../shared/catalog.ts';
+import { BUILTIN_METRICS, type MetricValues } from '../../shared/catalog.ts';
 import type { ClientToServerEvents, ServerToClientEvents, Snapshot } from '../../shared/events.ts';
 import { clientRoutes } from '../../server/http/routes/client.ts';
 import { ensureClientBuilt, launchBrowser, waitForExpression } from '../helpers/browser.ts';
@@ -71,8 +71,10 @@ async function startFeeder(): Promise<Feeder> {
     const now = Date.now();
     const snapshot: Snapshot = {
       viewer: { kind: 'display', name: 'Soak wall', role: 'viewer', display: feeder.settings },
-      hosts: HOSTS.map((name, i) => ({ id: i + 1, name, lastSeen: now, online: true })),
+      hosts: HOSTS.map((name, i) => ({ id: i + 1, name, kind: i === 0 ? 'server' : 'agent', lastSeen: now, online: true, intervalMs: 1000, clockSkewMs: null })),
       series: {},
+      catalog: [],
+      status: { database: 'ok' },
       alerts: [],
       server: { version: feeder.version, startedAt: now, intervalMs: 1000, hostname: HOSTS[0], platform: 'test', hostUptimeSec: 1, database: 'pglite' },
       now,
@@ -87,9 +89,9 @@ async function startFeeder(): Promise<Feeder> {
 /** Every catalogued metric, wandering smoothly with the tick (deterministic, no allocation beyond the object). */
 function valuesAt(tick: number, host: number): MetricValues {
   const values: MetricValues = {};
-  for (let m = 0; m < METRIC_NAMES.length; m++) {
+  for (let m = 0; m < BUILTIN_METRICS.length; m++) {
     const wave = 0.5 + 0.45 * Math.sin((tick + 97 * m + 1_000 * host) / (60 + 13 * m));
-    values[METRIC_NAMES[m]!] = Math.round(wave * 600) / 10; // 0–60: percentages stay below their warnings mostly
+    values[BUILTIN_METRICS[m]!] = Math.round(wave * 600) / 10; // 0–60: percentages stay below their warnings mostly
   }
   return values;
 }

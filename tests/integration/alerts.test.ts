@@ -100,7 +100,7 @@ describeEachDatabase('alerting over REST', (target) => {
       return (await connectForSnapshot(await server.user('victor', 'viewer'))).socket;
     }
 
-    it('has the ten default rules on a fresh database', async () => {
+    it('has the eleven default rules on a fresh database', async () => {
       const { status, body } = await api<{ rules: Rule[] }>('GET', '/api/rules');
       assert.equal(status, 200);
       const shape = body.rules.map((r) => `${r.metric} ${r.operator} ${r.threshold} ${r.level}`).sort();
@@ -117,6 +117,7 @@ describeEachDatabase('alerting over REST', (target) => {
           'db.query_ms >= 1000 CRITICAL',
           'db.active_connections >= 80 WARNING',
           'db.active_connections >= 100 CRITICAL',
+          'host.up < 1 CRITICAL',
         ].sort(),
       );
       for (const r of body.rules) {

@@ -99,7 +99,7 @@ describe('HTTP API', () => {
 
   for (const [query, status, code] of [
     ['', 400, 'bad_request'],
-    ['metric=cpu.bogus', 400, 'bad_request'],
+    ['metric=cpu.bogus', 400, 'unknown_metric'],
     ['metric=cpu.usage_percent&points=abc', 400, 'bad_request'],
     ['metric=cpu.usage_percent&points=-4', 400, 'bad_request'],
     ['metric=cpu.usage_percent&points=99999999', 400, 'bad_request'],

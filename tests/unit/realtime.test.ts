@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderExposition } from '../../server/http/routes/prometheus.ts';
-import { createRecentWindow, rowsToEvents } from '../../server/realtime/recent-window.ts';
+import { createRecentWindow } from '../../server/realtime/recent-window.ts';
 import { snapshotSince } from '../../server/realtime/socket.ts';
 import { parseHandshakeAuth, SNAPSHOT_MAX_WINDOW_MS, SNAPSHOT_WINDOW_MS } from '../../shared/events.ts';
 
@@ -37,31 +37,54 @@ describe('snapshotSince', () => {
 });
 
 describe('recent window', () => {
+  const oneSecond = () => 1000;
+
   it('keeps the newest ticks up to its capacity and serves series since a time', () => {
-    const w = createRecentWindow({ windowMs: 10_000, intervalMs: 1000 }); // capacity 10 + slack 16
-    for (let i = 0; i < 40; i++) w.push({ host: 'a', ts: i * 1000, values: { 'cpu.usage_percent': i, 'cpu.count': i % 2 ? null : 2 } });
+    const w = createRecentWindow({ windowMs: 10_000, intervalOf: oneSecond }); // capacity 10 + slack 16
+    for (let i = 0; i < 40; i++) w.push([{ host: 'a', ts: i * 1000, values: { 'cpu.usage_percent': i, 'cpu.count': i % 2 ? null : 2 } }]);
     const series = w.series(30_000).a!;
     assert.deepEqual(series['cpu.usage_percent']!.map(([, v]) => v), Array.from({ length: 10 }, (_, k) => 30 + k));
     assert.deepEqual(series['cpu.count']!.slice(0, 2), [[30_000, 2], [31_000, null]]);
     assert.equal(w.series(0).a!['cpu.usage_percent']!.length, 26, 'bounded to capacity');
-    assert.equal(w.latest('a')!.ts, 39_000);
+    assert.equal(w.current('a', 5000, 40_000)!.ts, 39_000);
     assert.deepEqual(w.hosts(), ['a']);
   });
 
-  it('ignores ticks older than the newest one, so the ring stays ordered', () => {
-    const w = createRecentWindow({ windowMs: 10_000, intervalMs: 1000 });
-    w.push({ host: 'a', ts: 2000, values: { 'cpu.count': 1 } });
-    w.push({ host: 'a', ts: 1000, values: { 'cpu.count': 9 } });
-    assert.deepEqual(w.series(0).a!['cpu.count'], [[2000, 1]]);
+  it('merges a late batch (an agent backlog) into time order', () => {
+    const w = createRecentWindow({ windowMs: 10_000, intervalOf: oneSecond });
+    w.push([{ host: 'a', ts: 5000, values: { 'cpu.count': 5 } }]);
+    w.push([{ host: 'a', ts: 2000, values: { 'cpu.count': 2 } }, { host: 'a', ts: 3000, values: { 'cpu.count': 3 } }]);
+    w.push([{ host: 'a', ts: 6000, values: { 'cpu.count': 6 } }]);
+    assert.deepEqual(w.series(0).a!['cpu.count'], [[2000, 2], [3000, 3], [5000, 5], [6000, 6]]);
   });
 
-  it('regroups stored rows into ticks', () => {
-    const names = new Map([[1, 'cpu.count'], [2, 'cpu.load_1m']] as const);
-    const events = rowsToEvents('h', [{ t: 1, m: 1, v: 2 }, { t: 1, m: 2, v: 0.5 }, { t: 2, m: 1, v: 2 }, { t: 2, m: 99, v: 7 }], (id) => names.get(id as 1));
-    assert.deepEqual(events, [
-      { host: 'h', ts: 1, values: { 'cpu.count': 2, 'cpu.load_1m': 0.5 } },
-      { host: 'h', ts: 2, values: { 'cpu.count': 2 } },
-    ]);
+  it('keeps a column per metric a host ever sent, also ones found at run time', () => {
+    const w = createRecentWindow({ windowMs: 10_000, intervalOf: oneSecond });
+    w.push([{ host: 'app', ts: 1000, values: { 'erp_http_requests_total:rate': 12 } }]);
+    w.push([{ host: 'app', ts: 2000, values: { 'erp_http_requests_total:rate{status="500"}': 1 } }]);
+    assert.deepEqual(w.series(0).app, {
+      'erp_http_requests_total:rate': [[1000, 12], [2000, null]],
+      'erp_http_requests_total:rate{status="500"}': [[1000, null], [2000, 1]],
+    });
+  });
+
+  it('leaves values older than the allowed age out of "current": they are not current', () => {
+    const w = createRecentWindow({ windowMs: 60_000, intervalOf: oneSecond });
+    w.push([{ host: 'a', ts: 1000, values: { 'cpu.count': 2, 'cpu.load_1m': 1 } }]);
+    w.push([{ host: 'a', ts: 9000, values: { 'host.up': 0 } }]);
+    assert.deepEqual(w.current('a', 3500, 10_000), { ts: 9000, values: { 'host.up': 0 } });
+    assert.deepEqual(w.current('a', 60_000, 10_000)!.values, { 'cpu.count': 2, 'cpu.load_1m': 1, 'host.up': 0 });
+  });
+
+  it('sends hosts outside the full set with their overview metrics only, one point per step', () => {
+    const w = createRecentWindow({ windowMs: 600_000, intervalOf: oneSecond });
+    for (let i = 0; i < 60; i++) {
+      w.push([{ host: 'a', ts: i * 1000, values: { 'cpu.usage_percent': i, 'cpu.count': 2 } }, { host: 'b', ts: i * 1000, values: { 'cpu.usage_percent': i, 'cpu.count': 2 } }]);
+    }
+    const s = w.series(0, new Set(['a']));
+    assert.equal(s.a!['cpu.usage_percent']!.length, 60);
+    assert.deepEqual(Object.keys(s.b!), ['cpu.usage_percent']);
+    assert.deepEqual(s.b!['cpu.usage_percent']!.map(([, v]) => v), [9, 19, 29, 39, 49, 59]);
   });
 });
 
@@ -70,11 +93,24 @@ describe('Prometheus exposition', () => {
     const text = renderExposition(
       [{ host: 'web "1"', ts: 1700000000000, values: { 'cpu.usage_percent': 12.5, 'memory.usage_percent': null } }],
       { version: '1.2.3', startedAtMs: 1_000 },
+      new Map(),
     );
     assert.match(text, /^# TYPE glasswatch_cpu_usage_percent gauge$/m);
     assert.match(text, /^glasswatch_cpu_usage_percent\{host="web \\"1\\""\} 12\.5 1700000000000$/m);
     assert.doesNotMatch(text, /memory_usage_percent/);
     assert.match(text, /^glasswatch_info\{version="1\.2\.3"\} 1$/m);
     assert.ok(text.endsWith('\n'));
+  });
+
+  it('re-exports series found at run time with their labels beside the host, one TYPE line per family', () => {
+    const text = renderExposition(
+      [{ host: 'erp', ts: 5, values: { 'erp_http_requests_total:rate': 3, 'erp_http_requests_total:rate{status="500"}': 1, 'erp.orders_per_min': 7 } }],
+      { version: '1', startedAtMs: 0, node: 'n1' },
+      new Map([['erp_http_requests_total:rate', { label: 'Requests', unit: '/s', decimals: 2, help: 'HTTP requests' }]]),
+    );
+    assert.equal(text.match(/^# TYPE glasswatch_erp_http_requests_total:rate gauge$/gm)?.length, 1);
+    assert.match(text, /^glasswatch_erp_http_requests_total:rate\{host="erp",glasswatch_node="n1",status="500"\} 1 5$/m);
+    assert.match(text, /^glasswatch_erp_orders_per_min\{host="erp",glasswatch_node="n1"\} 7 5$/m);
+    assert.match(text, /^# HELP glasswatch_erp_http_requests_total:rate HTTP requests \(\/s\)\.$/m);
   });
 });

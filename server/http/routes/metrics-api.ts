@@ -2,49 +2,56 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import {
   currentQuery, HISTORY_DEFAULT_POINTS, HISTORY_DEFAULT_RANGE_MS, HISTORY_MAX_RANGE_MS, historyQuery,
-  type CurrentResponse, type HistoryResponse, type HostsResponse,
+  type CatalogResponse, type CurrentResponse, type HistoryResponse, type HostsResponse,
 } from '../../../shared/api.ts';
-import { METRICS } from '../../../shared/catalog.ts';
-import type { HostDirectory } from '../../realtime/hosts.ts';
+import type { HostRegistry } from '../../fleet/hosts.ts';
 import type { RecentWindow } from '../../realtime/recent-window.ts';
 import type { Db } from '../../store/db.ts';
 import { queryHistory } from '../../store/history.ts';
-import type { SeriesIds } from '../../store/series-ids.ts';
+import type { MetricCatalog } from '../../store/metric-catalog.ts';
 import { requireRole } from '../auth.ts';
 import { parseInput } from '../errors.ts';
 
 export interface MetricsApiDeps {
   db: Db;
-  ids: SeriesIds;
+  hosts: HostRegistry;
+  catalog: MetricCatalog;
   recent: RecentWindow;
-  hosts: HostDirectory;
   /** The server's own host: the default when a request names none. */
   localHost: string;
+  intervalMs: number;
 }
 
 /** A clock skew allowance: `to` may lie a little in the future. */
 const FUTURE_SLACK_MS = 86_400_000;
+/** `current` leaves out values older than this many ticks of their host: they are not current. */
+const CURRENT_MAX_TICKS = 3;
 
 export function metricsApiRoutes(deps: MetricsApiDeps) {
   const router = new Router({ prefix: '/api' });
   router.use(['/hosts', '/metrics'], requireRole('viewer'));
 
-  const hostIdOf = (ctx: Context, host: string) => {
-    const id = deps.ids.knownHostId(host);
-    if (id === undefined) ctx.throw(404, `unknown host "${host}"`, { code: 'unknown_host' });
-    return id;
-  };
-
   router.get('/hosts', (ctx) => {
     ctx.body = { hosts: deps.hosts.list() } satisfies HostsResponse;
   });
 
+  router.get('/metrics/catalog', (ctx) => {
+    ctx.body = { metrics: deps.catalog.list() } satisfies CatalogResponse;
+  });
+
   router.get('/metrics/current', (ctx) => {
     const { host = deps.localHost } = parseInput(ctx, currentQuery, ctx.query);
-    hostIdOf(ctx, host);
-    const latest = deps.recent.latest(host);
-    ctx.body = { host, ts: latest?.ts ?? null, values: latest?.values ?? {} } satisfies CurrentResponse;
+    const info = deps.hosts.list().find((h) => h.name === host);
+    if (!info) return ctx.throw(404, `unknown host "${host}"`, { code: 'unknown_host' });
+    const current = deps.recent.current(host, (CURRENT_MAX_TICKS + 0.5) * info.intervalMs);
+    ctx.body = { host, ts: current?.ts ?? null, values: current?.values ?? {} } satisfies CurrentResponse;
   });
+
+  const hostIdOf = (ctx: Context, host: string) => {
+    const id = deps.hosts.anyId(host);
+    if (id === undefined) return ctx.throw(404, `unknown host "${host}"`, { code: 'unknown_host' });
+    return id;
+  };
 
   router.get('/metrics/history', async (ctx) => {
     const q = parseInput(ctx, historyQuery, ctx.query);
@@ -58,11 +65,14 @@ export function metricsApiRoutes(deps: MetricsApiDeps) {
     }
     if (toMs > now + FUTURE_SLACK_MS) ctx.throw(422, '"to" lies more than a day in the future', { code: 'invalid_range' });
     const hostId = hostIdOf(ctx, host);
+    const info = deps.catalog.info(q.metric);
+    const metricId = deps.catalog.id(q.metric);
+    if (!info || metricId === undefined) return ctx.throw(400, `unknown metric "${q.metric}"`, { code: 'unknown_metric' });
     const points = q.points ?? HISTORY_DEFAULT_POINTS;
-    const result = await queryHistory(deps.db, { hostId, metricId: deps.ids.metricId(q.metric), fromMs, toMs, points });
+    const result = await queryHistory(deps.db, { hostId, metricId, fromMs, toMs, points });
     ctx.body = {
       metric: q.metric,
-      unit: METRICS[q.metric].unit,
+      unit: info.unit,
       host,
       from: fromMs,
       to: toMs,
