@@ -73,7 +73,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     auth: hello as unknown as Record<string, unknown>,
     reconnection: true,
     reconnectionDelay: 1000,
-    reconnectionDelayMax: 30_000,
+    // Below the server's start-up grace (fleet/hosts.ts), so a server restart pages for nobody.
+    reconnectionDelayMax: 10_000,
     randomizationFactor: 0.5,
   });
 
@@ -89,6 +90,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   socket.on('disconnect', (reason) => {
     if (wasConnected) log.warn(`disconnected (${reason}); buffering on disk until the server is back`);
     wasConnected = false;
+    // The server closed it (revoked token, another connection of this agent): ask again, it says why.
+    if (reason === 'io server disconnect' && !opts.signal.aborted) setTimeout(() => socket.connect(), 1000).unref();
   });
   socket.on('connect_error', (err) => {
     if (!socket.active) {

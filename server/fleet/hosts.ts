@@ -13,6 +13,12 @@ import { hosts } from '../store/schema.ts';
 
 /** A host is down once it has missed this many of its ticks. */
 export const DOWN_AFTER_TICKS = 3;
+/**
+ * After this server starts watching a host it gives it this long to be
+ * heard from before calling it down: agents reconnect with a backoff (up to
+ * 10 s), so a server restart must not page for every host.
+ */
+export const START_GRACE_MS = 15_000;
 
 interface HostState {
   id: number;
@@ -83,8 +89,8 @@ export async function loadHostRegistry(db: Db, defaults: { intervalMs: number; n
   // Three ticks, plus half of one for jitter.
   const limit = (h: HostState) => (DOWN_AFTER_TICKS + 0.5) * h.intervalMs;
   const online = (h: HostState, at: number) => h.heardAt !== null && at - h.heardAt <= limit(h);
-  // Not heard of since we started watching: given the same grace, so a server restart does not page.
-  const isUp = (h: HostState, at: number) => online(h, at) || (h.heardAt === null && at - h.watchedSince <= limit(h));
+  // Not heard of since we started watching: a grace period, so a server restart does not page.
+  const isUp = (h: HostState, at: number) => online(h, at) || (h.heardAt === null && at - h.watchedSince <= Math.max(limit(h), START_GRACE_MS));
 
   return {
     async ensure(name, kind, intervalMs) {

@@ -10,6 +10,7 @@ import type { AgentService } from '../fleet/agents.ts';
 import type { HostRegistry } from '../fleet/hosts.ts';
 import type { RecentWindow } from '../realtime/recent-window.ts';
 import { bodyParser } from '@koa/bodyparser';
+import { buildAgent } from '../agent/build.ts';
 import type { ChannelKind } from '../../shared/alerts.ts';
 import type { AlertService } from '../alerts/service.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -19,6 +20,7 @@ import { bodyParseError, errorBoundary } from './errors.ts';
 import { authRoutes } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { clientRoutes } from './routes/client.ts';
+import { downloadRoutes } from './routes/downloads.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsApiRoutes } from './routes/metrics-api.ts';
@@ -51,7 +53,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(sameOrigin(deps.publicUrl));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8', onError: bodyParseError }));
   // Probes and scrapers first: they need no login and must answer even when the database does not.
-  for (const router of [healthRoutes(deps), prometheusRoutes(deps)]) app.use(router.routes());
+  for (const router of [healthRoutes(deps), prometheusRoutes(deps), downloadRoutes({ build: buildAgent })]) app.use(router.routes());
   app.use(authenticate(deps.auth));
   for (const router of [
     authRoutes({ auth: deps.auth, db: deps.database.db, secureCookies: deps.publicUrl.startsWith('https:') }),

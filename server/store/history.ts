@@ -99,3 +99,16 @@ export async function recentEvents(db: Db, host: { id: number; name: string }, s
   }
   return events;
 }
+
+/**
+ * Every stored sample of one series in [fromMs, toMs], oldest first, exactly
+ * as stored (a sample stored twice would show twice): for tests and checks.
+ */
+export async function readStoredSamples(db: Db, q: { host: string; metric: string; fromMs: number; toMs: number }): Promise<{ ts: number[]; values: number[] }> {
+  const rows = await queryRows<{ t: number; v: number }>(db, sql`
+    SELECT (extract(epoch FROM s.ts) * 1000)::float8 AS t, s.value::float8 AS v
+    FROM samples s JOIN hosts h ON h.id = s.host_id JOIN metrics m ON m.id = s.metric_id
+    WHERE h.name = ${q.host} AND m.name = ${q.metric} AND s.ts >= ${at(q.fromMs)} AND s.ts <= ${at(q.toMs)}
+    ORDER BY s.ts`);
+  return { ts: rows.map((r) => r.t), values: rows.map((r) => r.v) };
+}
