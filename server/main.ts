@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { isBuiltinMetric, METRICS, type MetricDef } from '../shared/catalog.ts';
 import { SNAPSHOT_MAX_WINDOW_MS, type MetricsEvent, type ServerInfo } from '../shared/events.ts';
 import { startCollector } from './collect/scheduler.ts';
 import { createSources } from './collect/sources/index.ts';
@@ -27,7 +28,7 @@ import { createRecentWindow } from './realtime/recent-window.ts';
 import { createRealtime } from './realtime/socket.ts';
 import { openDatabase } from './store/db.ts';
 import { recentEvents } from './store/history.ts';
-import { startMaintenance } from './store/maintenance.ts';
+import { startMaintenance, type StoreContext } from './store/maintenance.ts';
 import { loadMetricCatalog } from './store/metric-catalog.ts';
 import { createSampleWriter } from './store/writer.ts';
 import { VERSION } from './version.ts';
@@ -75,6 +76,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   bus.subscribe('recent', ({ samples }) => recent.push(samples));
   bus.subscribe('store', ({ samples }) => writer.push(samples));
   const ingest = createIngest({ hosts, catalog, bus });
+  const storeContext: StoreContext = {
+    thresholds(metricId) {
+      const name = catalog.name(metricId);
+      const def: MetricDef | undefined = name && isBuiltinMetric(name) ? METRICS[name] : undefined;
+      return def && { warning: def.warning, critical: def.critical };
+    },
+    intervalMsOf: hosts.intervalMsOf,
+  };
   const serverInfo = (): ServerInfo => ({
     version: VERSION,
     startedAt: startedAtMs,
@@ -120,7 +129,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     startLiveness({
       hosts, bus, intervalMs: config.collectIntervalMs, signal: stop.signal, publishes: () => true, onHostsChanged: (list) => realtime?.emitHosts(list),
     }),
-    startMaintenance(db, config.retentionDays, stop.signal),
+    startMaintenance(db, storeContext, config.retentionDays, stop.signal),
     runLoop(() => auth.pruneSessions(), { intervalMs: 3600_000, signal: stop.signal, log }),
   ];
 

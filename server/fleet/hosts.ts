@@ -42,6 +42,8 @@ export interface HostRegistry {
   /** Id of any host with stored history, retired ones included (history reads). */
   anyId(name: string): number | undefined;
   has(name: string): boolean;
+  /** A host's tick by id (retired hosts: the default tick). */
+  intervalMsOf(id: number): number;
   /** A fresh sample of `name` arrived at server time `atMs`. */
   seen(name: string, atMs: number): void;
   setClockSkew(name: string, ms: number | null): void;
@@ -117,6 +119,10 @@ export async function loadHostRegistry(db: Db, defaults: { intervalMs: number; n
     id: (name) => watched.get(name)?.id,
     anyId: (name) => allIds.get(name),
     has: (name) => watched.has(name),
+    intervalMsOf(id) {
+      for (const h of watched.values()) if (h.id === id) return h.intervalMs;
+      return defaults.intervalMs;
+    },
     seen(name, atMs) {
       const h = watched.get(name);
       if (!h) return;

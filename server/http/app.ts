@@ -11,6 +11,7 @@ import type { HostRegistry } from '../fleet/hosts.ts';
 import type { RecentWindow } from '../realtime/recent-window.ts';
 import { bodyParser } from '@koa/bodyparser';
 import { buildAgent } from '../agent/build.ts';
+import { withDbPriority } from '../store/priority.ts';
 import type { ChannelKind } from '../../shared/alerts.ts';
 import type { AlertService } from '../alerts/service.ts';
 import type { Notifier } from '../notify/notifier.ts';
@@ -47,6 +48,10 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true; // errors are logged once, by the error boundary
   app.use(errorBoundary());
+  // What a request makes the database do waits behind the server's own work (priority.ts).
+  app.use(function requestLane(_ctx, next) {
+    return withDbPriority('request', next);
+  });
   app.use(securityHeaders());
   app.use(compress({ threshold: 1024 }));
   app.use(clientRoutes(deps.clientDist));

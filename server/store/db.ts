@@ -1,11 +1,13 @@
 /**
  * Opens the database: PostgreSQL through `pg` when a URL is given, else
- * embedded PGlite in DATA_DIR. Both run the same Drizzle schema and the same
- * migrations; everything above this file sees one `Db` type.
+ * embedded PGlite in DATA_DIR — run in a worker thread (pglite-bridge.ts),
+ * so no query ever blocks the event loop, and locked to one process. Both
+ * run the same Drizzle schema and the same migrations; everything above this
+ * file sees one `Db` type.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
@@ -14,12 +16,15 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { createLogger } from '../lib/log.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { openPgliteWorker } from './pglite-bridge.ts';
+import { currentDbPriority } from './priority.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** Runs raw SQL on either driver and returns its rows (both drivers answer `{ rows }`). */
-export async function queryRows<T extends Record<string, unknown>>(db: Db, query: SQL): Promise<T[]> {
+export async function queryRows<T extends Record<string, unknown>>(db: Pick<Db, 'execute'>, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
@@ -39,14 +44,16 @@ const log = createLogger('db');
 export interface OpenOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
-  /** Pool size for PostgreSQL. */
+  /** Pool size for PostgreSQL (client requests); the system lane has two more connections of its own. */
   maxConnections?: number;
+  /** Another migrations folder (tests that start from an older schema). */
+  migrationsDir?: string;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const database = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.maxConnections ?? 10) : await openPglite(opts.dataDir);
   try {
-    await database.migrate();
+    await database.migrate(opts.migrationsDir ?? MIGRATIONS_DIR);
   } catch (err) {
     await database.close().catch(() => {});
     throw err;
@@ -54,19 +61,46 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   return database;
 }
 
+/**
+ * A pool whose checkouts and queries go to a small pool of their own in the
+ * system lane (priority.ts), so a flood of client requests can never take
+ * the connections the sample writer needs. A subclass, because drizzle
+ * recognises a pool with `instanceof`.
+ */
+class LanePool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    readonly system: pg.Pool,
+  ) {
+    super(config);
+  }
+  override query(...args: unknown[]): never {
+    if (currentDbPriority() === 'system') return (this.system.query as (...a: unknown[]) => unknown).apply(this.system, args) as never;
+    return (super.query as (...a: unknown[]) => unknown).apply(this, args) as never;
+  }
+  override connect(...args: unknown[]): never {
+    if (currentDbPriority() === 'system') return (this.system.connect as (...a: unknown[]) => unknown).apply(this.system, args) as never;
+    return (super.connect as (...a: unknown[]) => unknown).apply(this, args) as never;
+  }
+  override async end(): Promise<void> {
+    await Promise.all([super.end(), this.system.end()]);
+  }
+}
+
 function openPostgres(url: string, max: number) {
-  const pool = new pg.Pool({ connectionString: url, max, application_name: 'glasswatch' });
+  const system = new pg.Pool({ connectionString: url, max: 2, application_name: 'glasswatch' });
+  const pool = new LanePool({ connectionString: url, max, application_name: 'glasswatch' }, system);
   // An idle client that loses its connection emits here; without a listener it would crash the process.
-  pool.on('error', (err) => log.warn('idle PostgreSQL connection failed', err));
+  for (const p of [pool, system]) p.on('error', (err) => log.warn('idle PostgreSQL connection failed', err));
   const db = drizzleNodePg(pool, { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres' as const,
-    async migrate() {
-      await migrateNodePg(drizzleNodePg(pool), { migrationsFolder: MIGRATIONS_DIR });
+    async migrate(folder: string) {
+      await migrateNodePg(drizzleNodePg(pool), { migrationsFolder: folder });
     },
     async ping() {
-      await pool.query('SELECT 1');
+      await system.query('SELECT 1');
     },
     async close() {
       await pool.end();
@@ -75,27 +109,36 @@ function openPostgres(url: string, max: number) {
 }
 
 async function openPglite(dataDir: string) {
+  fs.mkdirSync(dataDir, { recursive: true });
+  // One process per embedded database: a second one is refused with a message naming the first.
+  const lock = lockDataDir(dataDir);
   const dir = path.join(dataDir, 'pglite');
   const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
   fs.mkdirSync(dir, { recursive: true });
   if (fresh) log.info(`creating the embedded database in ${dir} (first start only; takes a few seconds)…`);
-  const client = await PGlite.create(dir);
+  let bridge;
+  try {
+    bridge = await openPgliteWorker({ dataDir: dir, onCrash: (err) => log.error('the embedded database stopped', err) });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const client = bridge as unknown as PGlite;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
-  let closed = false;
   return {
     db,
     kind: 'pglite' as const,
-    async migrate() {
-      await migratePglite(drizzlePglite(client), { migrationsFolder: MIGRATIONS_DIR });
+    async migrate(folder: string) {
+      await migratePglite(drizzlePglite(client), { migrationsFolder: folder });
     },
     async ping() {
-      if (closed) throw new Error('database closed');
+      if (bridge.closed) throw new Error('database closed');
       await db.execute(sql`SELECT 1`);
     },
     async close() {
-      if (closed) return;
-      closed = true;
-      await client.close();
+      if (bridge.closed) return;
+      await bridge.close();
+      lock.release();
     },
   };
 }

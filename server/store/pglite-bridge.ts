@@ -17,22 +17,13 @@
  * so, as there, awaiting a query on the bridge itself inside the callback
  * deadlocks; use `tx`).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../lib/worker.ts';
+import { currentDbPriority, withDbPriority, type DbPriority } from './priority.ts';
 import { messages, TransactionAbortedError, type QueryOptions, type Results, type RowMode } from '@electric-sql/pglite';
 
-// ---- priority lanes ----------------------------------------------------------
-export type DbPriority = 'system' | 'request';
-const lane = new AsyncLocalStorage<DbPriority>();
-
-/** Runs `fn` with its database work (and everything it starts) in the given lane. Default: 'system'. */
-export function withDbPriority<T>(priority: DbPriority, fn: () => T): T {
-  return lane.run(priority, fn);
-}
-
-export function currentDbPriority(): DbPriority {
-  return lane.getStore() ?? 'system';
-}
+// ---- priority lanes (server/store/priority.ts) ---------------------------------
+export { currentDbPriority, withDbPriority, type DbPriority };
 
 // ---- the public object ------------------------------------------------------
 export interface BridgeTransaction {
@@ -284,18 +275,8 @@ export async function openPgliteWorker(opts: OpenPgliteWorkerOptions): Promise<P
   return bridge;
 }
 
-/**
- * Node 20 applies neither `--import tsx` nor an explicit `execArgv` loader to
- * a worker's entry module (nodejs/node#47747, privatenumber/tsx#354: "Unknown
- * file extension .ts"), under `node --import tsx` and the `tsx` CLI alike. So
- * when running from TypeScript, a one-line bootstrap registers tsx inside the
- * worker, then imports the real entry.
- */
 function startWorker(init: WorkerInit): Worker {
-  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, { workerData: init });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return startModuleWorker(WORKER_URL, init);
 }
 
 // ---- values across threads ------------------------------------------------------

@@ -61,7 +61,7 @@ export async function insertSamples(db: Db, rows: SampleRows): Promise<number> {
     WITH input AS (
       SELECT to_timestamp(t / 1000.0) AS ts, h, m, v
       FROM unnest(${arrayLiteral(rows.tsMs)}::float8[], ${arrayLiteral(rows.hostId)}::int2[],
-                  ${arrayLiteral(rows.metricId)}::int2[], ${arrayLiteral(rows.value)}::float4[]) AS u(t, h, m, v)
+                  ${arrayLiteral(rows.metricId)}::int2[], ${arrayLiteral(rows.value)}::float8[]) AS u(t, h, m, v)
     ), inserted AS (
       INSERT INTO samples (ts, host_id, metric_id, value) SELECT ts, h, m, v FROM input
       ON CONFLICT (host_id, metric_id, ts) DO NOTHING

@@ -10,6 +10,7 @@ import {
 import type { AlertEventKind, AlertState, Channel, DeliveryStatus, Level, Operator } from '../../shared/alerts.ts';
 import type { KioskView, Role } from '../../shared/auth.ts';
 import type { MetricKind } from '../../shared/catalog.ts';
+import type { SeriesSelector } from '../../shared/apps.ts';
 import type { HostKind } from '../../shared/events.ts';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
@@ -46,9 +47,12 @@ export const metrics = pgTable('metrics', {
 });
 
 /**
- * Full-detail samples, one narrow row per (tick, host, metric). No null
- * values: a missing sample is a gap. The primary key makes a sample stored
- * twice (an agent re-sending a batch whose acknowledgement it lost) a no-op.
+ * The head of the sample store: samples not yet sealed into blocks, one
+ * narrow row per (tick, host, metric) — the current minute, the one before,
+ * and late arrivals (an agent's backlog) until the next seal. No null
+ * values: a missing sample is a gap. The key makes a sample stored twice (an
+ * agent re-sending a batch whose acknowledgement it lost) a no-op.
+ * float8, so a value comes back exactly as it went in.
  */
 export const samples = pgTable(
   'samples',
@@ -56,13 +60,38 @@ export const samples = pgTable(
     ts: tsCol('ts').notNull(),
     hostId: smallint('host_id').notNull(),
     metricId: smallint('metric_id').notNull(),
-    value: real('value').notNull(),
+    value: doublePrecision('value').notNull(),
   },
   (t) => [
     primaryKey({ name: 'samples_pk', columns: [t.hostId, t.metricId, t.ts] }),
     // Retention deletes by time: a BRIN index is tiny and enough for that.
     index('samples_ts_brin').using('brin', t.ts),
   ],
+);
+
+/**
+ * Sealed samples: one row per series per minute, the minute's samples
+ * encoded in `data` (server/store/codec.ts, ~1.5 bytes a sample) beside
+ * their aggregates — so the row is also the 1-minute rollup that long
+ * charts and reports read in SQL. `warn_seconds`/`crit_seconds`: time the
+ * series spent at or above its default warning/critical threshold (null: it
+ * has none). Past RETENTION_DAYS `data` is dropped and the aggregates stay.
+ */
+export const sampleBlocks = pgTable(
+  'sample_blocks',
+  {
+    hostId: smallint('host_id').notNull(),
+    metricId: smallint('metric_id').notNull(),
+    start: tsCol('start').notNull(),
+    n: integer('n').notNull(),
+    min: doublePrecision('min').notNull(),
+    max: doublePrecision('max').notNull(),
+    sum: doublePrecision('sum').notNull(),
+    warnSeconds: real('warn_seconds'),
+    critSeconds: real('crit_seconds'),
+    data: bytea('data'),
+  },
+  (t) => [primaryKey({ name: 'sample_blocks_pk', columns: [t.hostId, t.metricId, t.start] }), index('sample_blocks_start_brin').using('brin', t.start)],
 );
 
 /**
@@ -87,25 +116,64 @@ export const agents = pgTable(
   (t) => [uniqueIndex('agents_live_name').on(t.name).where(sql`revoked_at IS NULL`)],
 );
 
-/** min/avg/max/count per bucket, computed from the finer tier. */
-function rollupTable(name: string) {
-  return pgTable(
-    name,
-    {
-      ts: tsCol('ts').notNull(),
-      hostId: smallint('host_id').notNull(),
-      metricId: smallint('metric_id').notNull(),
-      min: real('min').notNull(),
-      avg: doublePrecision('avg').notNull(),
-      max: real('max').notNull(),
-      count: integer('count').notNull(),
-    },
-    (t) => [primaryKey({ name: `${name}_pk`, columns: [t.hostId, t.metricId, t.ts] })],
-  );
-}
+/** min/avg/max/count per series and hour, from the minute blocks; kept longest. */
+export const samples1h = pgTable(
+  'samples_1h',
+  {
+    ts: tsCol('ts').notNull(),
+    hostId: smallint('host_id').notNull(),
+    metricId: smallint('metric_id').notNull(),
+    min: doublePrecision('min').notNull(),
+    avg: doublePrecision('avg').notNull(),
+    max: doublePrecision('max').notNull(),
+    count: integer('count').notNull(),
+    /** Seconds of the hour at or above the warning / critical threshold (null: no threshold). */
+    warnSeconds: real('warn_seconds'),
+    critSeconds: real('crit_seconds'),
+  },
+  (t) => [primaryKey({ name: 'samples_1h_pk', columns: [t.hostId, t.metricId, t.ts] })],
+);
 
-export const samples1m = rollupTable('samples_1m');
-export const samples1h = rollupTable('samples_1h');
+/** Prometheus endpoints glasswatch scrapes (Admin → Targets). Status columns are written after each scrape, at most every few seconds. */
+export const scrapeTargets = pgTable('scrape_targets', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  url: text('url').notNull(),
+  /** The host its series belong to (default: the name). */
+  host: text('host').notNull(),
+  intervalSeconds: integer('interval_seconds').notNull().default(5),
+  seriesLimit: integer('series_limit').notNull().default(500),
+  enabled: boolean('enabled').notNull().default(true),
+  createdAt: tsCol('created_at').notNull().defaultNow(),
+  lastScrapeAt: tsCol('last_scrape_at'),
+  lastDurationMs: integer('last_duration_ms'),
+  lastError: text('last_error'),
+  series: integer('series').notNull().default(0),
+});
+
+/**
+ * Ratio metrics an admin defines from two sums of series, e.g. the error
+ * rate: Σ erp_http_requests_total:rate{status=~"5.*"} ÷ Σ erp_http_requests_total:rate × 100.
+ */
+export const derivedMetrics = pgTable('derived_metrics', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  label: text('label'),
+  unit: text('unit').notNull().default(''),
+  numerator: jsonb('numerator').$type<SeriesSelector>().notNull(),
+  denominator: jsonb('denominator').$type<SeriesSelector>().notNull(),
+  factor: doublePrecision('factor').notNull().default(1),
+  createdBy: text('created_by').notNull(),
+  createdAt: tsCol('created_at').notNull().defaultNow(),
+});
+
+/** Installation-wide settings an admin changes in the UI (the Application panels' pinned series, …). */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').$type<unknown>().notNull(),
+  updatedBy: text('updated_by'),
+  updatedAt: tsCol('updated_at').notNull().defaultNow(),
+});
 
 /** Used by @socket.io/postgres-adapter when several server nodes share PostgreSQL. */
 export const socketIoAttachments = pgTable('socket_io_attachments', {
@@ -304,3 +372,6 @@ export type AlertRow = typeof alerts.$inferSelect;
 export type OutboxRow = typeof notificationOutbox.$inferSelect;
 export type SilenceRow = typeof silences.$inferSelect;
 export type SampleRow = typeof samples.$inferInsert;
+export type BlockRow = typeof sampleBlocks.$inferSelect;
+export type TargetRow = typeof scrapeTargets.$inferSelect;
+export type DerivedRow = typeof derivedMetrics.$inferSelect;

@@ -10,6 +10,7 @@
 import type { MetricsEvent } from '../../shared/events.ts';
 import { createLogger } from '../lib/log.ts';
 import type { Db } from './db.ts';
+import { withDbPriority } from './priority.ts';
 import { insertSamples, toRows, type RowIds } from './samples.ts';
 
 const log = createLogger('store');
@@ -78,7 +79,8 @@ export function createSampleWriter(opts: WriterOptions): SampleWriter {
 
   function start() {
     if (writing || closed || queue.length === 0 || retryTimer) return;
-    writing = writeQueued().finally(() => {
+    // Whoever pushed (a push request, an agent's socket), the write itself is the server's own, urgent work.
+    writing = withDbPriority('system', writeQueued).finally(() => {
       writing = undefined;
       if (failures > 0) {
         const delay = Math.min(maxBackoffMs, 250 * 2 ** Math.min(failures, 10));

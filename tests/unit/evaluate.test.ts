@@ -96,7 +96,8 @@ describe('rule input', () => {
   });
 
   for (const [what, patch, pattern] of [
-    ['an unknown metric', { metric: 'cpu.nope' }, /unknown metric/],
+    ['a malformed metric name', { metric: 'cpu nope' }, /not a metric name/],
+    ['a missing metric', { metric: undefined }, /metric must be a string/],
     ['an unknown operator', { operator: '=>' }, /operator/],
     ['a threshold that is a string', { threshold: '90' }, /threshold/],
     ['an infinite threshold', { threshold: Number.POSITIVE_INFINITY }, /threshold/],

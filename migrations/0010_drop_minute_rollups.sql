@@ -1,0 +1,1 @@
+DROP TABLE "samples_1m" CASCADE;
