@@ -23,7 +23,12 @@ import { createAgentService } from './fleet/agents.ts';
 import { registerAgentNamespace } from './fleet/agent-socket.ts';
 import { loadHostRegistry } from './fleet/hosts.ts';
 import { startLiveness } from './fleet/liveness.ts';
+import { createAppPanelService } from './apps/panels.ts';
+import { createDerivedService } from './ingest/derived.ts';
 import { createIngest } from './ingest/ingest.ts';
+import { createPushIngest } from './ingest/push.ts';
+import { createExpositionPool } from './scrape/exposition-pool.ts';
+import { createTargetService } from './scrape/targets.ts';
 import { createRecentWindow } from './realtime/recent-window.ts';
 import { createRealtime } from './realtime/socket.ts';
 import { openDatabase } from './store/db.ts';
@@ -75,7 +80,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const writer = createSampleWriter({ db, ids: { hostId: hosts.anyId, metricId: catalog.id } });
   bus.subscribe('recent', ({ samples }) => recent.push(samples));
   bus.subscribe('store', ({ samples }) => writer.push(samples));
-  const ingest = createIngest({ hosts, catalog, bus });
+  const derived = await createDerivedService({ db, catalog });
+  const ingest = createIngest({ hosts, catalog, bus, derive: derived.extend });
+  const expositions = createExpositionPool();
+  const targets = await createTargetService({ db, pool: expositions, ingest, hosts });
+  const push = createPushIngest({ agents, hosts, ingest, pool: expositions });
+  const panels = await createAppPanelService({ db, hosts, recent, derived });
   const storeContext: StoreContext = {
     thresholds(metricId) {
       const name = catalog.name(metricId);
@@ -113,7 +123,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ...opts.outbox,
   });
   const app = createApp({
-    database, catalog, recent, hosts, agents, alerts, notifiers, auth, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
+    database, catalog, recent, hosts, agents, alerts, notifiers, auth, targets, derived, panels, push, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
     intervalMs: config.collectIntervalMs, clientDist: opts.clientDist,
   });
   // Socket.IO attaches after Koa: it takes /socket.io requests and hands every other one to Koa.
@@ -130,6 +140,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       hosts, bus, intervalMs: config.collectIntervalMs, signal: stop.signal, publishes: () => true, onHostsChanged: (list) => realtime?.emitHosts(list),
     }),
     startMaintenance(db, storeContext, config.retentionDays, stop.signal),
+    targets.start(stop.signal),
     runLoop(() => auth.pruneSessions(), { intervalMs: 3600_000, signal: stop.signal, log }),
   ];
 
@@ -156,6 +167,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await realtime.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await expositions.close();
         await writer.close();
         await database.close();
       })();

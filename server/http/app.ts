@@ -23,11 +23,12 @@ import { alertRoutes } from './routes/alerts.ts';
 import { clientRoutes } from './routes/client.ts';
 import { downloadRoutes } from './routes/downloads.ts';
 import { fleetRoutes } from './routes/fleet.ts';
+import { appRoutes, type AppRouteDeps } from './routes/apps.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsApiRoutes } from './routes/metrics-api.ts';
 import { prometheusRoutes } from './routes/prometheus.ts';
 
-export interface AppDeps {
+export interface AppDeps extends AppRouteDeps {
   database: Database;
   catalog: MetricCatalog;
   recent: RecentWindow;
@@ -56,7 +57,11 @@ export function createApp(deps: AppDeps): Koa {
   app.use(compress({ threshold: 1024 }));
   app.use(clientRoutes(deps.clientDist));
   app.use(sameOrigin(deps.publicUrl));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8', onError: bodyParseError }));
+  const jsonBodies = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8', onError: bodyParseError });
+  // Pushes parse their own, larger bodies (routes/apps.ts).
+  app.use(function body(ctx, next) {
+    return ctx.path === '/api/ingest' ? next() : jsonBodies(ctx, next);
+  });
   // Probes and scrapers first: they need no login and must answer even when the database does not.
   for (const router of [healthRoutes(deps), prometheusRoutes(deps), downloadRoutes({ build: buildAgent })]) app.use(router.routes());
   app.use(authenticate(deps.auth));
@@ -65,6 +70,7 @@ export function createApp(deps: AppDeps): Koa {
     metricsApiRoutes({ ...deps, db: deps.database.db }),
     alertRoutes(deps),
     fleetRoutes(deps),
+    appRoutes(deps),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

@@ -1,9 +1,9 @@
 /**
  * The one way samples enter glasswatch, whatever brought them (this
  * machine's collector, an agent, a scrape, a push): register the host and any
- * metric seen for the first time, note that the host is alive, stamp
- * `host.up = 1` into fresh samples, and publish on the bus. Resolves once
- * the samples are stored.
+ * metric seen for the first time, add the derived ratios, note that the host
+ * is alive, stamp `host.up = 1` into fresh samples, and publish on the bus.
+ * Resolves once the samples are stored.
  */
 import type { MetricsEvent, HostKind } from '../../shared/events.ts';
 import type { SampleBus } from '../lib/bus.ts';
@@ -25,13 +25,23 @@ export interface Ingest {
   accept(host: string, samples: readonly MetricsEvent[], opts: IngestOptions): Promise<void>;
 }
 
-export function createIngest(deps: { hosts: HostRegistry; catalog: MetricCatalog; bus: SampleBus; now?: () => number }): Ingest {
+export interface IngestDeps {
+  hosts: HostRegistry;
+  catalog: MetricCatalog;
+  bus: SampleBus;
+  /** Adds derived series (ratios) to a sample's values. */
+  derive?(values: MetricsEvent['values']): void;
+  now?: () => number;
+}
+
+export function createIngest(deps: IngestDeps): Ingest {
   const now = deps.now ?? Date.now;
   return {
     async accept(host, samples, opts) {
       if (samples.length === 0) return;
       if (!deps.hosts.has(host) || opts.intervalMs !== undefined) await deps.hosts.ensure(host, opts.kind, opts.intervalMs);
       if (opts.newMetrics?.length) await deps.catalog.ensure(opts.newMetrics);
+      if (deps.derive) for (const s of samples) deps.derive(s.values);
       if (opts.fresh) {
         deps.hosts.seen(host, now());
         for (const s of samples) s.values['host.up'] = 1;

@@ -74,6 +74,13 @@ export const DEFAULT_PARSE_LIMITS: Readonly<ParseLimits> = Object.freeze({
 export interface ParseOptions extends Partial<ParseLimits> {
   /** OpenMetrics rules (seconds timestamps, exemplars). Default: when the body ends with `# EOF`. */
   openMetrics?: boolean;
+  /**
+   * Called for a gauge (or untyped) sample whose value is NaN or ±Inf, which
+   * is then left out instead of failing the body. Real exporters emit these
+   * (a Micrometer gauge whose object was collected reads NaN): a scrape skips
+   * them, a push is strict (no callback).
+   */
+  onNonFiniteGauge?: (line: number, series: string) => void;
 }
 
 /** Bad input. `line` is 1-based; 0 when the error is not about one line (the message then has no `line N:` prefix). */
@@ -128,7 +135,7 @@ export function parseExposition(text: string, options: ParseOptions = {}): Metri
     maxLabelsPerSample: options.maxLabelsPerSample ?? DEFAULT_PARSE_LIMITS.maxLabelsPerSample,
   };
   checkBytes(text, limits.maxBytes);
-  const parser = new Parser(limits, options.openMetrics ?? endsWithEof(text));
+  const parser = new Parser(limits, options.openMetrics ?? endsWithEof(text), options.onNonFiniteGauge);
   const n = text.length;
   let start = 0;
   let lineNo = 0;
@@ -485,6 +492,7 @@ class Parser {
   constructor(
     limits: ParseLimits,
     private readonly openMetrics: boolean,
+    private readonly onNonFiniteGauge?: (line: number, series: string) => void,
   ) {
     this.scan = new Scanner(limits);
   }
@@ -646,6 +654,12 @@ class Parser {
     this.seen.set(series, sc.lineNo);
     const isQuantile = f.def.type === 'summary' && name === f.name;
     if (!Number.isFinite(value) && !isQuantile) {
+      if (this.onNonFiniteGauge && (f.def.type === 'gauge' || f.def.type === 'untyped')) {
+        this.onNonFiniteGauge(sc.lineNo, series);
+        this.current = f;
+        this.lastName = name;
+        return;
+      }
       sc.fail(`${shown} has the value ${short(valueToken)}; only finite numbers are accepted (NaN and ±Inf only as a summary quantile)`);
     }
     if (f.def.type === 'histogram' && name.length === f.name.length + 7 && name.endsWith('_bucket')) this.bucket(f, name, labels);

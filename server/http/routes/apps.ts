@@ -1,0 +1,95 @@
+import { Router } from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { AppPanels, DerivedResponse } from '../../../shared/apps.ts';
+import { appPanelsSchema, derivedCreateSchema, targetCreateSchema, targetPatchSchema } from '../../../shared/apps-schemas.ts';
+import type { TargetsResponse } from '../../../shared/fleet.ts';
+import type { AppPanelService } from '../../apps/panels.ts';
+import type { DerivedService } from '../../ingest/derived.ts';
+import type { createPushIngest } from '../../ingest/push.ts';
+import type { TargetService } from '../../scrape/targets.ts';
+import { principalOf, requestOrigin, requireRole } from '../auth.ts';
+import { parseInput } from '../errors.ts';
+import { idParam, jsonBody } from './params.ts';
+
+/** A push body may be this large (the rest of the API takes 64 kB). */
+export const PUSH_BODY_LIMIT = '1mb';
+
+export interface AppRouteDeps {
+  targets: TargetService;
+  derived: DerivedService;
+  panels: AppPanelService;
+  push: ReturnType<typeof createPushIngest>;
+}
+
+/**
+ * Application metrics: scrape targets (viewers read, admins write), pushes
+ * (an agent token), derived ratios and the Application panels.
+ */
+export function appRoutes(deps: AppRouteDeps) {
+  const router = new Router({ prefix: '/api' });
+  const viewer = requireRole('viewer');
+  const admin = requireRole('admin');
+
+  router.get('/targets', viewer, (ctx) => {
+    ctx.body = { targets: deps.targets.list() } satisfies TargetsResponse;
+  });
+  router.post('/targets', admin, async (ctx) => {
+    const input = parseInput(ctx, targetCreateSchema, jsonBody(ctx), 'body');
+    ctx.status = 201;
+    ctx.body = await deps.targets.create(input, principalOf(ctx), requestOrigin(ctx));
+  });
+  router.patch('/targets/:id', admin, async (ctx) => {
+    const id = idParam(ctx);
+    const patch = parseInput(ctx, targetPatchSchema, jsonBody(ctx), 'body');
+    ctx.body = await deps.targets.update(id, patch, principalOf(ctx), requestOrigin(ctx));
+  });
+  router.delete('/targets/:id', admin, async (ctx) => {
+    await deps.targets.remove(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
+    ctx.status = 204;
+  });
+
+  router.get('/derived', viewer, (ctx) => {
+    ctx.body = { derived: deps.derived.list() } satisfies DerivedResponse;
+  });
+  router.post('/derived', admin, async (ctx) => {
+    const input = parseInput(ctx, derivedCreateSchema, jsonBody(ctx), 'body');
+    ctx.status = 201;
+    ctx.body = await deps.derived.create(input, principalOf(ctx), requestOrigin(ctx));
+  });
+  router.delete('/derived/:id', admin, async (ctx) => {
+    await deps.derived.remove(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
+    ctx.status = 204;
+  });
+
+  router.get('/settings/app-panels', viewer, (ctx) => {
+    ctx.body = deps.panels.get() satisfies AppPanels;
+  });
+  router.put('/settings/app-panels', admin, async (ctx) => {
+    const input = parseInput(ctx, appPanelsSchema, jsonBody(ctx), 'body');
+    ctx.body = await deps.panels.set(input, principalOf(ctx), requestOrigin(ctx));
+  });
+
+  // The push door: an agent token, JSON or Prometheus text, up to PUSH_BODY_LIMIT.
+  const pushBody = bodyParser({
+    enableTypes: ['json', 'text'],
+    extendTypes: { text: ['text/plain', 'application/openmetrics-text'] },
+    jsonLimit: PUSH_BODY_LIMIT,
+    textLimit: PUSH_BODY_LIMIT,
+    encoding: 'utf-8',
+    onError(err, ctx) {
+      if ((err as { status?: number }).status === 413) ctx.throw(413, `a push body is at most ${PUSH_BODY_LIMIT}`, { code: 'body_too_large' });
+      ctx.throw(400, `request body is not valid JSON: ${err.message}`, { code: 'invalid_json' });
+    },
+  });
+  router.post('/ingest', pushBody, async (ctx) => {
+    const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('Authorization'))?.[1];
+    let body: Parameters<typeof deps.push.push>[1];
+    if (ctx.is('application/json')) body = { kind: 'json', body: ctx.request.body };
+    else if (ctx.is('text/plain', 'application/openmetrics-text')) body = { kind: 'text', text: typeof ctx.request.body === 'string' ? ctx.request.body : '' };
+    else return ctx.throw(415, 'send application/json ({"values": {...}}) or Prometheus text (text/plain)', { code: 'unsupported_media_type' });
+    await deps.push.push(token, body);
+    ctx.status = 204;
+  });
+
+  return router;
+}
