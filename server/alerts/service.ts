@@ -1,15 +1,24 @@
 /**
- * The alert service: evaluates every enabled rule on every sample, and owns
- * every change to alerts, rules and silences. All changes run one at a time
- * through one queue, are persisted in a transaction (with their outbox rows)
- * first, and only then applied in memory and pushed to viewers.
+ * The alert service: evaluates every enabled rule on every fresh sample, and
+ * owns every change to alerts, rules and silences. Every change is persisted
+ * in a transaction — with its outbox rows and its audit entry — first, and
+ * only then applied in memory and pushed to viewers.
+ *
+ * Evaluation and rule/silence changes run one at a time through one queue.
+ * Operator actions (acknowledge, resolve) do not wait in it: each is one
+ * conditional UPDATE (`… WHERE state = 'firing'`), so a flood of them can
+ * neither hold up evaluation nor double-apply, and an alert is re-read after
+ * every change, one alert at a time, so the last push shows the last state.
  */
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { compareAlerts, type Alert, type AlertDetail, type Rule, type Silence } from '../../shared/alerts.ts';
 import { ruleCreateSchema, type RuleInput, type RulePatch } from '../../shared/alert-schemas.ts';
 import { metricDef, type MetricDef } from '../../shared/catalog.ts';
 import type { MetricsEvent } from '../../shared/events.ts';
 import { formatMetricText } from '../../shared/format.ts';
+import type { Principal } from '../../shared/auth.ts';
+import { audit } from '../auth/audit.ts';
+import { actorName, auditOf, type RequestOrigin } from '../auth/service.ts';
 import type { SampleBus } from '../lib/bus.ts';
 import { notFound, ServiceError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
@@ -37,6 +46,14 @@ export interface AlertServiceDeps {
   onChange(alert: Alert): void;
   /** New notifications are queued: deliver them. */
   onQueued(): void;
+  /** Whether this node evaluates rules (the cluster leader; always on a single node). */
+  evaluates?(): boolean;
+}
+
+/** Who acts, and from where: every change is audited with it. */
+export interface Actor {
+  principal: Principal;
+  from: RequestOrigin;
 }
 
 export type AlertService = Awaited<ReturnType<typeof createAlertService>>;
@@ -183,7 +200,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
 
   // Only fresh samples: a replayed backlog must not fire alerts for conditions that are over.
   const unsubscribe = deps.bus.subscribe('alerts', ({ samples, fresh }) => {
-    if (!fresh) return;
+    if (!fresh || (deps.evaluates && !deps.evaluates())) return;
     for (const sample of samples) evaluateLater(sample);
   });
 
@@ -206,65 +223,88 @@ export async function createAlertService(deps: AlertServiceDeps) {
   }
 
   // ---- operator actions -----------------------------------------------------
-  async function requireAlert(tx: Tx, id: number) {
-    const alert = await loadAlert(tx, id);
-    if (!alert) throw notFound(`alert ${id}`);
-    return alert;
+  /** Why an action did not apply: the alert is gone, or not in the state the action needs. */
+  async function refusal(id: number, want: string): Promise<ServiceError> {
+    const alert = await loadAlert(db, id);
+    if (!alert) return notFound(`alert ${id}`);
+    const why = alert.state === 'acknowledged' ? `acknowledged by ${alert.acknowledgedBy}` : alert.state;
+    return new ServiceError(409, 'conflict', `alert ${id} is ${why}, not ${want}`);
   }
 
-  function acknowledge(id: number, actor: string, note?: string): Promise<Alert> {
-    return serialize(async () => {
-      await db.transaction(async (tx) => {
-        const alert = await requireAlert(tx, id);
-        if (alert.state !== 'firing') {
-          const why = alert.state === 'acknowledged' ? `already acknowledged by ${alert.acknowledgedBy}` : 'already resolved';
-          throw new ServiceError(409, 'conflict', `alert ${id} is ${why}`);
-        }
-        const now = new Date();
-        await tx.update(alerts).set({ state: 'acknowledged', acknowledgedAt: now, acknowledgedBy: actor, note: note ?? alert.note }).where(eq(alerts.id, id));
-        await addEvent(tx, id, 'acknowledged', actor, note ?? null, now.getTime());
-      });
-      return finish(id);
+  async function acknowledge(id: number, by: Actor, note?: string): Promise<Alert> {
+    const actor = actorName(by.principal);
+    const changed = await db.transaction(async (tx) => {
+      const at = new Date();
+      const [row] = await tx
+        .update(alerts)
+        .set({ state: 'acknowledged', acknowledgedAt: at, acknowledgedBy: actor, note: note ?? sql`${alerts.note}` })
+        .where(and(eq(alerts.id, id), eq(alerts.state, 'firing')))
+        .returning({ id: alerts.id });
+      if (!row) return false;
+      await addEvent(tx, id, 'acknowledged', actor, note ?? null, at.getTime());
+      await audit(tx, auditOf(by.principal, 'alert.ack', `alert ${id}`, by.from, note ? { note } : undefined));
+      return true;
     });
+    if (!changed) throw await refusal(id, 'firing');
+    return finish(id);
   }
 
-  function unacknowledge(id: number, actor: string): Promise<Alert> {
-    return serialize(async () => {
-      await db.transaction(async (tx) => {
-        const alert = await requireAlert(tx, id);
-        if (alert.state !== 'acknowledged') throw new ServiceError(409, 'conflict', `alert ${id} is not acknowledged`);
-        await tx.update(alerts).set({ state: 'firing', acknowledgedAt: null, acknowledgedBy: null }).where(eq(alerts.id, id));
-        await addEvent(tx, id, 'unacknowledged', actor, null);
-      });
-      return finish(id);
+  async function unacknowledge(id: number, by: Actor): Promise<Alert> {
+    const actor = actorName(by.principal);
+    const changed = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(alerts)
+        .set({ state: 'firing', acknowledgedAt: null, acknowledgedBy: null })
+        .where(and(eq(alerts.id, id), eq(alerts.state, 'acknowledged')))
+        .returning({ id: alerts.id });
+      if (!row) return false;
+      await addEvent(tx, id, 'unacknowledged', actor, null);
+      await audit(tx, auditOf(by.principal, 'alert.unack', `alert ${id}`, by.from));
+      return true;
     });
+    if (!changed) throw await refusal(id, 'acknowledged');
+    return finish(id);
   }
 
   /** Manual resolution: the evaluator stays quiet (latched) until the condition clears by itself. */
-  function resolve(id: number, actor: string, note?: string): Promise<Alert> {
-    return serialize(async () => {
-      await db.transaction(async (tx) => {
-        const alert = await requireAlert(tx, id);
-        if (alert.state === 'resolved') throw new ServiceError(409, 'conflict', `alert ${id} is already resolved`);
-        await resolveRow(tx, id, actor, note ?? null, 'resolved by hand');
-        const rule = alert.ruleId === null ? undefined : rules.get(alert.ruleId);
-        if (rule) {
-          await saveState(tx, rule.id, alert.host, 'latched', Date.now());
-          await queueNotifications(tx, id, rule.channels, 'resolved');
-        }
-      });
-      const alert = await loadAlert(db, id);
-      if (alert?.ruleId != null) states.set(keyOf(alert.ruleId, alert.host), { phase: 'latched', since: Date.now() });
-      deps.onQueued();
-      return finish(id);
+  async function resolve(id: number, by: Actor, note?: string): Promise<Alert> {
+    const actor = actorName(by.principal);
+    const latchedAt = Date.now();
+    const resolved = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(alerts)
+        .set({ state: 'resolved', resolvedAt: new Date(latchedAt), resolvedBy: actor, ...(note ? { note } : {}) })
+        .where(and(eq(alerts.id, id), ne(alerts.state, 'resolved')))
+        .returning({ ruleId: alerts.ruleId, host: alerts.host });
+      if (!row) return undefined;
+      await addEvent(tx, id, 'resolved', actor, note ?? 'resolved by hand', latchedAt);
+      const rule = row.ruleId === null ? undefined : rules.get(row.ruleId);
+      if (rule) {
+        await saveState(tx, rule.id, row.host, 'latched', latchedAt);
+        await queueNotifications(tx, id, rule.channels, 'resolved');
+      }
+      await audit(tx, auditOf(by.principal, 'alert.resolve', `alert ${id}`, by.from, note ? { note } : undefined));
+      return row;
     });
+    if (!resolved) throw await refusal(id, 'open');
+    if (resolved.ruleId !== null) states.set(keyOf(resolved.ruleId, resolved.host), { phase: 'latched', since: latchedAt });
+    deps.onQueued();
+    return finish(id);
   }
 
-  async function finish(id: number): Promise<Alert> {
-    const alert = await loadAlert(db, id);
-    if (!alert) throw notFound(`alert ${id}`);
-    publish(alert);
-    return decorate(alert);
+  /** Re-reads and pushes an alert; one alert at a time, so the last push carries the last state. */
+  const finishing = new Map<number, Promise<unknown>>();
+  function finish(id: number): Promise<Alert> {
+    const run = (finishing.get(id) ?? Promise.resolve()).then(async () => {
+      const alert = await loadAlert(db, id);
+      if (!alert) throw notFound(`alert ${id}`);
+      publish(alert);
+      return decorate(alert);
+    });
+    const settled = run.catch(() => {});
+    finishing.set(id, settled);
+    void settled.then(() => finishing.get(id) === settled && finishing.delete(id));
+    return run;
   }
 
   // ---- rules ------------------------------------------------------------------
@@ -283,17 +323,22 @@ export async function createAlertService(deps: AlertServiceDeps) {
     for (const key of [...states.keys()]) if (key.startsWith(`${ruleId}\u0000`)) states.delete(key);
   }
 
-  function createRule(input: RuleInput): Promise<Rule> {
+  function createRule(input: RuleInput, by: Actor): Promise<Rule> {
     return serialize(async () => {
       requireMetric(input.metric);
-      const [row] = await db.insert(alertRules).values(input).returning();
-      const rule = toRule(row!);
+      const rule = await db.transaction(async (tx) => {
+        const [row] = await tx.insert(alertRules).values(input).returning();
+        const created = toRule(row!);
+        await audit(tx, auditOf(by.principal, 'rule.create', `rule ${created.id} "${created.name}"`, by.from, input));
+        return created;
+      });
       rules.set(rule.id, rule);
       return rule;
     });
   }
 
-  function updateRule(id: number, patch: RulePatch, actor: string): Promise<Rule> {
+  function updateRule(id: number, patch: RulePatch, by: Actor): Promise<Rule> {
+    const actor = actorName(by.principal);
     return serialize(async () => {
       const current = rules.get(id);
       if (!current) throw notFound(`rule ${id}`);
@@ -310,6 +355,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
       const rule = await db.transaction(async (tx) => {
         const [row] = await tx.update(alertRules).set({ ...merged.data, updatedAt: new Date() }).where(eq(alertRules.id, id)).returning();
         if (disabled || conditionChanged) settled = await settleRule(tx, current, `rule ${disabled ? 'disabled' : 'changed'} by ${actor}`);
+        await audit(tx, auditOf(by.principal, 'rule.update', `rule ${id} "${row!.name}"`, by.from, patch));
         return toRule(row!);
       });
       rules.set(id, rule);
@@ -320,7 +366,8 @@ export async function createAlertService(deps: AlertServiceDeps) {
     });
   }
 
-  function deleteRule(id: number, actor: string): Promise<void> {
+  function deleteRule(id: number, by: Actor): Promise<void> {
+    const actor = actorName(by.principal);
     return serialize(async () => {
       const current = rules.get(id);
       if (!current) throw notFound(`rule ${id}`);
@@ -328,6 +375,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
       await db.transaction(async (tx) => {
         settled = await settleRule(tx, current, `rule deleted by ${actor}`);
         await tx.delete(alertRules).where(eq(alertRules.id, id));
+        await audit(tx, auditOf(by.principal, 'rule.delete', `rule ${id} "${current.name}"`, by.from));
       });
       rules.delete(id);
       forgetRule(id);
@@ -342,25 +390,31 @@ export async function createAlertService(deps: AlertServiceDeps) {
     for (const alert of open.values()) publish(alert);
   }
 
-  function createSilence(input: { ruleId: number | null; host: string | null; minutes: number; reason: string | null }, actor: string): Promise<Silence> {
+  function createSilence(input: { ruleId: number | null; host: string | null; minutes: number; reason: string | null }, by: Actor): Promise<Silence> {
     return serialize(async () => {
       if (input.ruleId !== null && !rules.has(input.ruleId)) throw new ServiceError(422, 'invalid_value', `rule ${input.ruleId} does not exist`);
       const now = Date.now();
-      const [row] = await db
-        .insert(silences)
-        .values({ ruleId: input.ruleId, host: input.host, startsAt: new Date(now), endsAt: new Date(now + input.minutes * 60_000), reason: input.reason, createdBy: actor })
-        .returning();
-      const silence = toSilence(row!);
+      const silence = await db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(silences)
+          .values({ ruleId: input.ruleId, host: input.host, startsAt: new Date(now), endsAt: new Date(now + input.minutes * 60_000), reason: input.reason, createdBy: actorName(by.principal) })
+          .returning();
+        await audit(tx, auditOf(by.principal, 'silence.create', `silence ${row!.id}`, by.from, input));
+        return toSilence(row!);
+      });
       activeSilences = [...activeSilences, silence];
       republishOpen();
       return silence;
     });
   }
 
-  function deleteSilence(id: number): Promise<void> {
+  function deleteSilence(id: number, by: Actor): Promise<void> {
     return serialize(async () => {
-      const removed = await db.delete(silences).where(eq(silences.id, id)).returning({ id: silences.id });
-      if (removed.length === 0) throw notFound(`silence ${id}`);
+      await db.transaction(async (tx) => {
+        const removed = await tx.delete(silences).where(eq(silences.id, id)).returning({ id: silences.id });
+        if (removed.length === 0) throw notFound(`silence ${id}`);
+        await audit(tx, auditOf(by.principal, 'silence.delete', `silence ${id}`, by.from));
+      });
       activeSilences = activeSilences.filter((s) => s.id !== id);
       republishOpen();
     });

@@ -12,7 +12,8 @@ export interface AuditRecord {
   address?: string | null;
 }
 
-type Writer = Pick<Db, 'insert'>;
+/** A transaction or the database: an audit entry goes in with the change it records. */
+export type Writer = Pick<Db, 'insert'>;
 
 export async function audit(db: Writer, r: AuditRecord): Promise<void> {
   await db.insert(auditLog).values({ actor: r.actor, action: r.action, target: r.target ?? null, detail: r.detail ?? null, address: r.address ?? null });

@@ -1,22 +1,35 @@
 /**
  * Authentication and the people and screens it knows: users with roles,
  * login sessions (stored, so they survive restarts), display tokens for wall
- * screens, login rate limits, and the audit entries for all of it.
+ * screens, login limits, and the audit entries for all of it — each written
+ * in the transaction of the change it records.
+ *
+ * Cheap for strangers, steady in an outage: a session cookie carries an HMAC
+ * of its random part, so a made-up cookie is refused without a database
+ * query; a known session is checked in the database at most every 30 s and
+ * served from a cache in between — and from the cache while the database is
+ * away. Display tokens (a few) are held in memory.
  */
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { and, desc, eq, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AuditAction, DisplaySettings, DisplayToken, Principal, Role, User } from '../../shared/auth.ts';
 import { ServiceError, notFound } from '../lib/errors.ts';
 import type { Db } from '../store/db.ts';
-import { displayTokens, sessions, users, type UserRow } from '../store/schema.ts';
-import { audit } from './audit.ts';
+import { auditLog, displayTokens, sessions, settings, users, type UserRow } from '../store/schema.ts';
+import { audit, type Writer } from './audit.ts';
+import { clearAttempts, countAttempt, loginKeys, pruneAttempts } from './login-limits.ts';
 import { decoyHash, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
-import { createRateLimiter } from './rate-limit.ts';
 import { newToken, tokenHash } from './tokens.ts';
 
 export const SESSION_IDLE_MS = 12 * 3600_000;
 export const SESSION_MAX_MS = 7 * 24 * 3600_000;
 /** last_seen_at is written at most this often per session. */
 const TOUCH_EVERY_MS = 60_000;
+/** A cached session is checked against the database again after this long. */
+const SESSION_RECHECK_MS = 30_000;
+const SESSION_CACHE_MAX = 10_000;
+/** An address a user logged in from within this long counts as theirs (login-limits.ts). */
+const KNOWN_ADDRESS_MS = 30 * 86_400_000;
 
 export interface RequestOrigin {
   address: string | null;
@@ -31,6 +44,8 @@ export type Revocation =
   | { kind: 'display'; displayId: number; reconnect?: boolean };
 
 export type AuthService = Awaited<ReturnType<typeof createAuthService>>;
+export type SessionPrincipal = Principal & { kind: 'user'; sessionId: string };
+export type DisplayPrincipal = Principal & { kind: 'display'; settings: DisplaySettings };
 
 const toUser = (u: UserRow): User => ({
   id: u.id, username: u.username, role: u.role, disabled: u.disabled, createdAt: u.createdAt.getTime(), updatedAt: u.updatedAt.getTime(),
@@ -43,13 +58,60 @@ const toDisplay = (d: typeof displayTokens.$inferSelect): DisplayToken => ({
 
 export const actorName = (p: Principal) => (p.kind === 'user' ? p.username : `display:${p.name}`);
 
+/** The audit entry of an action, as every service writes it inside its transaction. */
+export const auditOf = (actor: Principal, action: AuditAction, target: string, from: RequestOrigin, detail?: Record<string, unknown>) => ({
+  actor: actorName(actor), action, target, detail: detail ?? null, address: from.address,
+});
+
+interface CachedSession {
+  principal: SessionPrincipal;
+  expiresAt: number;
+  lastSeenAt: number;
+  checkedAt: number;
+}
+
+const SECRET_KEY = 'session_secret';
+
 export async function createAuthService(deps: { db: Db; adminPassword?: string | undefined; now?: () => number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
-  const perUser = createRateLimiter({ max: 5, windowMs: 15 * 60_000 });
-  const perAddress = createRateLimiter({ max: 20, windowMs: 15 * 60_000 });
   const listeners = new Set<(r: Revocation) => void>();
-  const revoke = (r: Revocation) => listeners.forEach((l) => l(r));
+  const cache = new Map<string, CachedSession>();
+
+  // The HMAC key of session cookies: made once, shared by every server node through the database.
+  await db.insert(settings).values({ key: SECRET_KEY, value: newToken() }).onConflictDoNothing();
+  const [secretRow] = await db.select().from(settings).where(eq(settings.key, SECRET_KEY));
+  const secret = String(secretRow!.value);
+  const sign = (random: string) => createHmac('sha256', secret).update(random).digest('base64url').slice(0, 22);
+  const newSessionToken = () => {
+    const random = newToken();
+    return `${random}.${sign(random)}`;
+  };
+  /** True when the cookie is one this installation issued (not when it is still valid: that takes the database). */
+  const signedByUs = (token: string) => {
+    const dot = token.indexOf('.');
+    if (dot < 1 || token.length > 120) return false;
+    const expected = Buffer.from(sign(token.slice(0, dot)));
+    const given = Buffer.from(token.slice(dot + 1));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  };
+
+  /** Live display tokens by hash: a wall screen's connect costs no query, a made-up token neither. */
+  let displays = new Map<string, DisplayPrincipal>();
+  const displayTouched = new Map<number, number>();
+  async function loadDisplays() {
+    const rows = await db.select().from(displayTokens).where(isNull(displayTokens.revokedAt));
+    displays = new Map(rows.map((r) => [r.tokenHash, { kind: 'display', id: r.id, name: r.name, role: 'viewer', settings: { views: r.views, rotateSeconds: r.rotateSeconds, sound: r.sound } }]));
+    for (const r of rows) displayTouched.set(r.id, r.lastUsedAt?.getTime() ?? 0);
+  }
+  await loadDisplays();
+
+  const revoke = (r: Revocation) => {
+    for (const [id, c] of cache) {
+      if ((r.kind === 'session' && id === r.sessionId) || (r.kind === 'user' && c.principal.id === r.userId)) cache.delete(id);
+    }
+    listeners.forEach((l) => l(r));
+  };
 
   /** On a first start with no users: an admin, with ADMIN_PASSWORD or a generated password printed once. */
   async function ensureAdmin(): Promise<{ username: string; password: string; generated: boolean } | null> {
@@ -60,50 +122,79 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     return { username: 'admin', password, generated: deps.adminPassword === undefined };
   }
 
+  async function knownAddress(username: string, address: string | null): Promise<boolean> {
+    if (!address) return false;
+    const [row] = await db
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(and(eq(auditLog.actor, username), eq(auditLog.action, 'login'), eq(auditLog.address, address), gte(auditLog.at, new Date(now() - KNOWN_ADDRESS_MS))))
+      .orderBy(desc(auditLog.at))
+      .limit(1);
+    return row !== undefined;
+  }
+
   async function login(username: string, password: string, from: RequestOrigin): Promise<{ token: string; principal: Principal }> {
-    const userKey = username.toLowerCase();
-    const wait = Math.max(perUser.blockedFor(userKey), from.address ? perAddress.blockedFor(from.address) : 0);
+    const keys = loginKeys(username, from.address, await knownAddress(username, from.address));
+    // Counted before the password is checked: concurrent guesses each take their own number.
+    const wait = await countAttempt(db, keys, now());
     if (wait > 0) {
       await audit(db, { actor: username, action: 'login_failed', detail: { reason: 'rate limited' }, address: from.address });
-      throw Object.assign(new ServiceError(429, 'too_many_attempts', `too many failed logins: try again in ${Math.ceil(wait / 60_000)} min`), { retryAfterSec: Math.ceil(wait / 1000) });
+      throw Object.assign(new ServiceError(429, 'too_many_attempts', `too many login attempts: try again in ${Math.ceil(wait / 60_000)} min`), { retryAfterSec: Math.ceil(wait / 1000) });
     }
     const [user] = await db.select().from(users).where(eq(users.username, username));
     // Unknown user, wrong password and disabled user get one answer and take as long.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash()));
     if (!user || !ok || user.disabled) {
-      perUser.fail(userKey);
-      if (from.address) perAddress.fail(from.address);
       await audit(db, { actor: username, action: 'login_failed', address: from.address });
       throw new ServiceError(401, 'invalid_credentials', 'wrong username or password');
     }
-    perUser.reset(userKey);
-    const token = newToken();
+    const token = newSessionToken();
     const at = now();
-    await db.insert(sessions).values({
-      id: tokenHash(token), userId: user.id, createdAt: new Date(at), lastSeenAt: new Date(at), expiresAt: new Date(at + SESSION_MAX_MS),
-      address: from.address, userAgent: from.userAgent?.slice(0, 300) ?? null,
+    await db.transaction(async (tx) => {
+      await tx.insert(sessions).values({
+        id: tokenHash(token), userId: user.id, createdAt: new Date(at), lastSeenAt: new Date(at), expiresAt: new Date(at + SESSION_MAX_MS),
+        address: from.address, userAgent: from.userAgent?.slice(0, 300) ?? null,
+      });
+      await audit(tx, { actor: user.username, action: 'login', address: from.address });
     });
-    await audit(db, { actor: user.username, action: 'login', address: from.address });
+    await clearAttempts(db, keys);
     return { token, principal: { kind: 'user', id: user.id, username: user.username, role: user.role } };
   }
 
-  /** The user behind a session cookie, or null when it is unknown, expired (idle or absolute) or the user is disabled. */
-  async function resolveSession(token: string | undefined): Promise<(Principal & { kind: 'user'; sessionId: string }) | null> {
-    if (!token) return null;
+  /**
+   * The user behind a session cookie, or null when it is not ours, unknown,
+   * expired (idle or absolute) or the user is disabled. While the database is
+   * away a session checked before keeps working (until it would expire).
+   */
+  async function resolveSession(token: string | undefined): Promise<SessionPrincipal | null> {
+    if (!token || !signedByUs(token)) return null;
     const id = tokenHash(token);
-    const [row] = await db
-      .select({ s: sessions, u: users })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.id, id));
-    if (!row) return null;
     const at = now();
-    if (row.u.disabled || row.s.expiresAt.getTime() <= at || row.s.lastSeenAt.getTime() + SESSION_IDLE_MS <= at) {
-      await db.delete(sessions).where(eq(sessions.id, id));
+    const cached = cache.get(id);
+    const alive = (c: { expiresAt: number; lastSeenAt: number }) => c.expiresAt > at && c.lastSeenAt + SESSION_IDLE_MS > at;
+    if (cached && at - cached.checkedAt < SESSION_RECHECK_MS && alive(cached)) return cached.principal;
+    let row;
+    try {
+      [row] = await db.select({ s: sessions, u: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, id));
+    } catch (err) {
+      if (cached && alive(cached)) return cached.principal;
+      throw err;
+    }
+    if (!row || row.u.disabled || row.s.expiresAt.getTime() <= at || row.s.lastSeenAt.getTime() + SESSION_IDLE_MS <= at) {
+      cache.delete(id);
+      if (row) await db.delete(sessions).where(eq(sessions.id, id));
       return null;
     }
-    if (at - row.s.lastSeenAt.getTime() >= TOUCH_EVERY_MS) await db.update(sessions).set({ lastSeenAt: new Date(at) }).where(eq(sessions.id, id));
-    return { kind: 'user', id: row.u.id, username: row.u.username, role: row.u.role, sessionId: id };
+    let lastSeenAt = row.s.lastSeenAt.getTime();
+    if (at - lastSeenAt >= TOUCH_EVERY_MS) {
+      await db.update(sessions).set({ lastSeenAt: new Date(at) }).where(eq(sessions.id, id));
+      lastSeenAt = at;
+    }
+    const principal: SessionPrincipal = { kind: 'user', id: row.u.id, username: row.u.username, role: row.u.role, sessionId: id };
+    cache.delete(id); // re-inserted last: the Map keeps least-recently-checked first
+    cache.set(id, { principal, expiresAt: row.s.expiresAt.getTime(), lastSeenAt, checkedAt: at });
+    if (cache.size > SESSION_CACHE_MAX) cache.delete(cache.keys().next().value!);
+    return principal;
   }
 
   /** Keeps a session alive while its dashboard is open; false once it has ended. */
@@ -114,37 +205,48 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.id, sessionId));
     const at = now();
-    if (!row || row.disabled || row.expiresAt.getTime() <= at) return false;
+    if (!row || row.disabled || row.expiresAt.getTime() <= at) {
+      cache.delete(sessionId);
+      return false;
+    }
     await db.update(sessions).set({ lastSeenAt: new Date(at) }).where(eq(sessions.id, sessionId));
+    const cached = cache.get(sessionId);
+    if (cached) cached.lastSeenAt = at;
     return true;
   }
 
   async function logout(token: string, from: RequestOrigin) {
+    if (!signedByUs(token)) return;
     const id = tokenHash(token);
-    const [gone] = await db.delete(sessions).where(eq(sessions.id, id)).returning({ userId: sessions.userId });
-    if (!gone) return;
-    const [user] = await db.select({ username: users.username }).from(users).where(eq(users.id, gone.userId));
-    await audit(db, { actor: user?.username ?? '?', action: 'logout', address: from.address });
-    revoke({ kind: 'session', sessionId: id });
+    const gone = await db.transaction(async (tx) => {
+      const [row] = await tx.delete(sessions).where(eq(sessions.id, id)).returning({ userId: sessions.userId });
+      if (!row) return undefined;
+      const [user] = await tx.select({ username: users.username }).from(users).where(eq(users.id, row.userId));
+      await audit(tx, { actor: user?.username ?? '?', action: 'logout', address: from.address });
+      return row;
+    });
+    cache.delete(id);
+    if (gone) revoke({ kind: 'session', sessionId: id });
   }
 
-  async function resolveDisplay(token: string | undefined): Promise<(Principal & { kind: 'display'; settings: DisplaySettings }) | null> {
-    if (!token) return null;
-    const [row] = await db.select().from(displayTokens).where(and(eq(displayTokens.tokenHash, tokenHash(token)), isNull(displayTokens.revokedAt)));
-    if (!row) return null;
+  /** The wall screen a display token belongs to, from memory; last use is written at most once a minute. */
+  function resolveDisplay(token: string | undefined): DisplayPrincipal | null {
+    if (!token || token.length > 200) return null;
+    const display = displays.get(tokenHash(token));
+    if (!display) return null;
     const at = now();
-    if (!row.lastUsedAt || at - row.lastUsedAt.getTime() >= TOUCH_EVERY_MS) {
-      await db.update(displayTokens).set({ lastUsedAt: new Date(at) }).where(eq(displayTokens.id, row.id));
+    if (at - (displayTouched.get(display.id) ?? 0) >= TOUCH_EVERY_MS) {
+      displayTouched.set(display.id, at);
+      void db.update(displayTokens).set({ lastUsedAt: new Date(at) }).where(eq(displayTokens.id, display.id)).catch(() => {});
     }
-    return { kind: 'display', id: row.id, name: row.name, role: 'viewer', settings: { views: row.views, rotateSeconds: row.rotateSeconds, sound: row.sound } };
+    return display;
   }
 
-  // ---- administration (callers check the admin role) -------------------------
-  const record = (actor: Principal, action: AuditAction, target: string, from: RequestOrigin, detail?: Record<string, unknown>) =>
-    audit(db, { actor: actorName(actor), action, target, detail: detail ?? null, address: from.address });
+  /** Runs a change and its audit entry in one transaction. */
+  const audited = <T>(work: (tx: Writer & Db) => Promise<T>) => db.transaction((tx) => work(tx as unknown as Writer & Db));
 
-  async function adminCount(excludingId: number) {
-    const [{ n } = { n: 0 }] = await db
+  async function adminCount(tx: Db, excludingId: number) {
+    const [{ n } = { n: 0 }] = await tx
       .select({ n: sql<number>`count(*)::int` })
       .from(users)
       .where(and(eq(users.role, 'admin'), eq(users.disabled, false), sql`${users.id} <> ${excludingId}`));
@@ -162,54 +264,64 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    record,
+    /** Another node revoked something, or changed display tokens: apply it here. */
+    applyRemote(r: Revocation | { kind: 'displays-changed' }) {
+      if (r.kind === 'displays-changed') return void loadDisplays();
+      if (r.kind === 'display') void loadDisplays();
+      revoke(r);
+    },
 
     async listUsers(): Promise<User[]> {
       return (await db.select().from(users).orderBy(users.username)).map(toUser);
     },
     async createUser(input: { username: string; password: string; role: Role }, actor: Principal, from: RequestOrigin): Promise<User> {
-      const [row] = await db
-        .insert(users)
-        .values({ username: input.username, passwordHash: await hashPassword(input.password), role: input.role })
-        .onConflictDoNothing()
-        .returning();
-      if (!row) throw new ServiceError(409, 'conflict', `user "${input.username}" exists`);
-      await record(actor, 'user.create', input.username, from, { role: input.role });
-      return toUser(row);
+      const passwordHash = await hashPassword(input.password);
+      return audited(async (tx) => {
+        const [row] = await tx.insert(users).values({ username: input.username, passwordHash, role: input.role }).onConflictDoNothing().returning();
+        if (!row) throw new ServiceError(409, 'conflict', `user "${input.username}" exists`);
+        await audit(tx, auditOf(actor, 'user.create', input.username, from, { role: input.role }));
+        return toUser(row);
+      });
     },
     async updateUser(id: number, patch: { role?: Role; password?: string; disabled?: boolean }, actor: Principal, from: RequestOrigin): Promise<User> {
-      const [current] = await db.select().from(users).where(eq(users.id, id));
-      if (!current) throw notFound(`user ${id}`);
-      const losesAdmin = current.role === 'admin' && !current.disabled && ((patch.role && patch.role !== 'admin') || patch.disabled === true);
-      if (losesAdmin && (await adminCount(id)) === 0) throw new ServiceError(409, 'conflict', 'the last admin cannot be demoted or disabled');
-      const [row] = await db
-        .update(users)
-        .set({
+      const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+      const user = await audited(async (tx) => {
+        const [current] = await tx.select().from(users).where(eq(users.id, id));
+        if (!current) throw notFound(`user ${id}`);
+        const losesAdmin = current.role === 'admin' && !current.disabled && ((patch.role && patch.role !== 'admin') || patch.disabled === true);
+        if (losesAdmin && (await adminCount(tx, id)) === 0) throw new ServiceError(409, 'conflict', 'the last admin cannot be demoted or disabled');
+        const [row] = await tx
+          .update(users)
+          .set({
+            ...(patch.role ? { role: patch.role } : {}),
+            ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+            ...(passwordHash ? { passwordHash } : {}),
+            updatedAt: new Date(),
+          })
+          .where(eq(users.id, id))
+          .returning();
+        // A new role, a reset password or a disabled account ends the user's sessions: they log in again.
+        await tx.delete(sessions).where(eq(sessions.userId, id));
+        await audit(tx, auditOf(actor, 'user.update', current.username, from, {
           ...(patch.role ? { role: patch.role } : {}),
           ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-          ...(patch.password ? { passwordHash: await hashPassword(patch.password) } : {}),
-          updatedAt: new Date(),
-        })
-        .where(eq(users.id, id))
-        .returning();
-      // A new role, a reset password or a disabled account ends the user's sessions: they log in again.
-      await db.delete(sessions).where(eq(sessions.userId, id));
-      revoke({ kind: 'user', userId: id });
-      await record(actor, 'user.update', current.username, from, {
-        ...(patch.role ? { role: patch.role } : {}),
-        ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-        ...(patch.password ? { password: 'reset' } : {}),
+          ...(patch.password ? { password: 'reset' } : {}),
+        }));
+        return toUser(row!);
       });
-      return toUser(row!);
+      revoke({ kind: 'user', userId: id });
+      return user;
     },
     async deleteUser(id: number, actor: Principal, from: RequestOrigin): Promise<void> {
-      const [current] = await db.select().from(users).where(eq(users.id, id));
-      if (!current) throw notFound(`user ${id}`);
-      if (actor.kind === 'user' && actor.id === id) throw new ServiceError(409, 'conflict', 'you cannot delete yourself');
-      if (current.role === 'admin' && (await adminCount(id)) === 0) throw new ServiceError(409, 'conflict', 'the last admin cannot be deleted');
-      await db.delete(users).where(eq(users.id, id));
+      await audited(async (tx) => {
+        const [current] = await tx.select().from(users).where(eq(users.id, id));
+        if (!current) throw notFound(`user ${id}`);
+        if (actor.kind === 'user' && actor.id === id) throw new ServiceError(409, 'conflict', 'you cannot delete yourself');
+        if (current.role === 'admin' && (await adminCount(tx, id)) === 0) throw new ServiceError(409, 'conflict', 'the last admin cannot be deleted');
+        await tx.delete(users).where(eq(users.id, id));
+        await audit(tx, auditOf(actor, 'user.delete', current.username, from));
+      });
       revoke({ kind: 'user', userId: id });
-      await record(actor, 'user.delete', current.username, from);
     },
 
     async listDisplays(): Promise<DisplayToken[]> {
@@ -218,33 +330,45 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     /** Returns the token in clear this once; only its hash is kept. */
     async createDisplay(input: { name: string } & DisplaySettings, actor: Principal, from: RequestOrigin): Promise<DisplayToken & { token: string }> {
       const token = newToken();
-      const [row] = await db.insert(displayTokens).values({ ...input, tokenHash: tokenHash(token), createdBy: actorName(actor) }).returning();
-      await record(actor, 'display.create', input.name, from, { ...input });
-      return { ...toDisplay(row!), token };
+      const row = await audited(async (tx) => {
+        const [created] = await tx.insert(displayTokens).values({ ...input, tokenHash: tokenHash(token), createdBy: actorName(actor) }).returning();
+        await audit(tx, auditOf(actor, 'display.create', input.name, from, { ...input }));
+        return created!;
+      });
+      await loadDisplays();
+      return { ...toDisplay(row), token };
     },
     /** Renames a display or changes its kiosk settings; its screens pick them up on their next connect. */
     async updateDisplay(id: number, patch: Partial<{ name: string } & DisplaySettings>, actor: Principal, from: RequestOrigin): Promise<DisplayToken> {
-      const [row] = await db.update(displayTokens).set(patch).where(and(eq(displayTokens.id, id), isNull(displayTokens.revokedAt))).returning();
-      if (!row) throw notFound(`display token ${id}`);
-      await record(actor, 'display.update', row.name, from, patch);
+      const row = await audited(async (tx) => {
+        const [updated] = await tx.update(displayTokens).set(patch).where(and(eq(displayTokens.id, id), isNull(displayTokens.revokedAt))).returning();
+        if (!updated) throw notFound(`display token ${id}`);
+        await audit(tx, auditOf(actor, 'display.update', updated.name, from, patch));
+        return updated;
+      });
+      await loadDisplays();
       revoke({ kind: 'display', displayId: id, reconnect: true });
       return toDisplay(row);
     },
     async revokeDisplay(id: number, actor: Principal, from: RequestOrigin): Promise<void> {
-      const [row] = await db
-        .update(displayTokens)
-        .set({ revokedAt: new Date(now()) })
-        .where(and(eq(displayTokens.id, id), isNull(displayTokens.revokedAt)))
-        .returning();
-      if (!row) throw notFound(`display token ${id}`);
+      await audited(async (tx) => {
+        const [row] = await tx
+          .update(displayTokens)
+          .set({ revokedAt: new Date(now()) })
+          .where(and(eq(displayTokens.id, id), isNull(displayTokens.revokedAt)))
+          .returning();
+        if (!row) throw notFound(`display token ${id}`);
+        await audit(tx, auditOf(actor, 'display.revoke', row.name, from));
+      });
+      await loadDisplays();
       revoke({ kind: 'display', displayId: id });
-      await record(actor, 'display.revoke', row.name, from);
     },
 
-    /** Deletes expired sessions (run now and then). */
+    /** Deletes expired sessions and ended login windows (run now and then). */
     async pruneSessions() {
       const at = now();
       await db.delete(sessions).where(or(lt(sessions.expiresAt, new Date(at)), lt(sessions.lastSeenAt, new Date(at - SESSION_IDLE_MS))));
+      await pruneAttempts(db, at);
     },
   };
 }

@@ -5,18 +5,17 @@
  */
 import { type Alert, type AlertAck } from '../../shared/alerts.ts';
 import { alertActionSchema } from '../../shared/alert-schemas.ts';
-import { hasRole, type AuditAction } from '../../shared/auth.ts';
-import type { AlertService } from '../alerts/service.ts';
-import type { AuthService } from '../auth/service.ts';
+import { hasRole } from '../../shared/auth.ts';
+import type { Actor, AlertService } from '../alerts/service.ts';
 import { ServiceError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import type { IoSocket } from './socket.ts';
 
 const log = createLogger('realtime');
 
-export function registerAlertHandlers(socket: IoSocket, alerts: AlertService, auth: AuthService) {
+export function registerAlertHandlers(socket: IoSocket, alerts: AlertService) {
   const handle =
-    (auditAction: AuditAction, action: (id: number, actor: string, note?: string) => Promise<Alert>) =>
+    (action: (id: number, by: Actor, note?: string) => Promise<Alert>) =>
     async (payload: unknown, callback: unknown) => {
       if (typeof callback !== 'function') return; // nothing to answer to: ignore
       const reply = callback as (r: AlertAck) => void;
@@ -32,8 +31,7 @@ export function registerAlertHandlers(socket: IoSocket, alerts: AlertService, au
       // Only work that may reach the database spends a token: a refusal above costs next to nothing.
       if (!socket.data.bucket.take()) return reply({ ok: false, error: { code: 'rate_limited', message: 'too many actions: slow down' } });
       try {
-        const alert = await action(parsed.data.id, principal.username, parsed.data.note);
-        await auth.record(principal, auditAction, `alert ${alert.id}`, { address: socket.handshake.address }, parsed.data.note ? { note: parsed.data.note } : undefined);
+        const alert = await action(parsed.data.id, { principal, from: { address: socket.handshake.address } }, parsed.data.note);
         reply({ ok: true, alert });
       } catch (err) {
         if (err instanceof ServiceError) return reply({ ok: false, error: { code: err.code, message: err.message } });
@@ -42,7 +40,7 @@ export function registerAlertHandlers(socket: IoSocket, alerts: AlertService, au
       }
     };
 
-  socket.on('alert:ack', handle('alert.ack', (id, actor, note) => alerts.acknowledge(id, actor, note)));
-  socket.on('alert:unack', handle('alert.unack', (id, actor) => alerts.unacknowledge(id, actor)));
-  socket.on('alert:resolve', handle('alert.resolve', (id, actor, note) => alerts.resolve(id, actor, note)));
+  socket.on('alert:ack', handle((id, by, note) => alerts.acknowledge(id, by, note)));
+  socket.on('alert:unack', handle((id, by) => alerts.unacknowledge(id, by)));
+  socket.on('alert:resolve', handle((id, by, note) => alerts.resolve(id, by, note)));
 }

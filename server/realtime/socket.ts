@@ -110,7 +110,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
       socket.emit('snapshot', buildSnapshot(socket));
       // Synchronously after the snapshot: the next live event is newer than everything in it.
       void socket.join(LIVE_ROOM);
-      registerAlertHandlers(socket, deps.alerts, deps.auth);
+      registerAlertHandlers(socket, deps.alerts);
       socket.on('series:get', (payload: unknown, callback: unknown) => {
         if (typeof callback !== 'function') return;
         const reply = callback as (r: SeriesAck) => void;

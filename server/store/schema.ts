@@ -333,6 +333,18 @@ export const sessions = pgTable(
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
 
+/**
+ * Login attempts per key (a username, a username from one address, an
+ * address) in a 15-minute window. Counted with one atomic upsert *before* the
+ * password is checked, so concurrent guesses cannot slip past the limit; in
+ * the database, so the limit holds across restarts and server nodes.
+ */
+export const loginCounters = pgTable('login_counters', {
+  key: text('key').primaryKey(),
+  windowStart: tsCol('window_start').notNull(),
+  attempts: integer('attempts').notNull(),
+});
+
 /** Read-only tokens for wall screens. Only the token's SHA-256 is stored. */
 export const displayTokens = pgTable('display_tokens', {
   id: serial('id').primaryKey(),

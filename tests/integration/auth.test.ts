@@ -35,7 +35,7 @@ const ROUTES: Array<[method: string, path: string, needs: Role | 'public']> = [
   ['PATCH', '/api/rules/999999', 'admin'],
   ['DELETE', '/api/rules/999999', 'admin'],
   ['GET', '/api/channels', 'viewer'],
-  ['GET', '/api/silences', 'operator'],
+  ['GET', '/api/silences', 'viewer'],
   ['POST', '/api/silences', 'operator'],
   ['DELETE', '/api/silences/999999', 'operator'],
   ['GET', '/api/users', 'admin'],
@@ -46,6 +46,19 @@ const ROUTES: Array<[method: string, path: string, needs: Role | 'public']> = [
   ['POST', '/api/displays', 'admin'],
   ['DELETE', '/api/displays/999999', 'admin'],
   ['GET', '/api/audit', 'admin'],
+  ['GET', '/api/metrics/catalog', 'viewer'],
+  ['GET', '/api/agents', 'admin'],
+  ['POST', '/api/agents', 'admin'],
+  ['DELETE', '/api/agents/999999', 'admin'],
+  ['GET', '/api/targets', 'viewer'],
+  ['POST', '/api/targets', 'admin'],
+  ['PATCH', '/api/targets/999999', 'admin'],
+  ['DELETE', '/api/targets/999999', 'admin'],
+  ['GET', '/api/derived', 'viewer'],
+  ['POST', '/api/derived', 'admin'],
+  ['DELETE', '/api/derived/999999', 'admin'],
+  ['GET', '/api/settings/app-panels', 'viewer'],
+  ['PUT', '/api/settings/app-panels', 'admin'],
 ];
 
 const SOCKET_EVENTS = ['alert:ack', 'alert:unack', 'alert:resolve'] as const;

@@ -2,9 +2,7 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { type ChannelKind } from '../../../shared/alerts.ts';
 import { alertListQuery, noteSchema, ruleCreateSchema, rulePatchSchema, silenceCreateSchema } from '../../../shared/alert-schemas.ts';
-import type { AuditAction } from '../../../shared/auth.ts';
-import type { AlertService } from '../../alerts/service.ts';
-import { actorName, type AuthService } from '../../auth/service.ts';
+import type { Actor, AlertService } from '../../alerts/service.ts';
 import type { Notifier } from '../../notify/notifier.ts';
 import { principalOf, requestOrigin, requireRole } from '../auth.ts';
 import { parseInput } from '../errors.ts';
@@ -12,17 +10,15 @@ import { idParam, jsonBody } from './params.ts';
 
 /**
  * Alerts (viewers read, operators act), rules (viewers read, admins write)
- * and silences (operators). Every change is written to the audit trail.
+ * and silences (viewers read, operators write). The service audits every change.
  */
-export function alertRoutes(deps: { alerts: AlertService; auth: AuthService; notifiers: Record<ChannelKind, Notifier> }) {
+export function alertRoutes(deps: { alerts: AlertService; notifiers: Record<ChannelKind, Notifier> }) {
   const { alerts } = deps;
   const router = new Router({ prefix: '/api' });
   const viewer = requireRole('viewer');
   const operator = requireRole('operator');
   const admin = requireRole('admin');
-  const actor = (ctx: Context) => actorName(principalOf(ctx));
-  const record = (ctx: Context, action: AuditAction, target: string, detail?: Record<string, unknown>) =>
-    deps.auth.record(principalOf(ctx), action, target, requestOrigin(ctx), detail);
+  const actor = (ctx: Context): Actor => ({ principal: principalOf(ctx), from: requestOrigin(ctx) });
 
   router.get('/alerts', viewer, async (ctx) => {
     ctx.body = { alerts: await alerts.list(parseInput(ctx, alertListQuery, ctx.query)) };
@@ -34,18 +30,15 @@ export function alertRoutes(deps: { alerts: AlertService; auth: AuthService; not
     const id = idParam(ctx);
     const { note } = parseInput(ctx, noteSchema, jsonBody(ctx), 'body');
     ctx.body = await alerts.acknowledge(id, actor(ctx), note);
-    await record(ctx, 'alert.ack', `alert ${id}`, note ? { note } : undefined);
   });
   router.post('/alerts/:id/unack', operator, async (ctx) => {
     const id = idParam(ctx);
     ctx.body = await alerts.unacknowledge(id, actor(ctx));
-    await record(ctx, 'alert.unack', `alert ${id}`);
   });
   router.post('/alerts/:id/resolve', operator, async (ctx) => {
     const id = idParam(ctx);
     const { note } = parseInput(ctx, noteSchema, jsonBody(ctx), 'body');
     ctx.body = await alerts.resolve(id, actor(ctx), note);
-    await record(ctx, 'alert.resolve', `alert ${id}`, note ? { note } : undefined);
   });
 
   router.get('/rules', viewer, (ctx) => {
@@ -58,40 +51,30 @@ export function alertRoutes(deps: { alerts: AlertService; auth: AuthService; not
   });
   router.post('/rules', admin, async (ctx) => {
     const input = parseInput(ctx, ruleCreateSchema, jsonBody(ctx), 'body');
-    const rule = await alerts.createRule(input);
-    await record(ctx, 'rule.create', `rule ${rule.id} "${rule.name}"`, input);
     ctx.status = 201;
-    ctx.body = rule;
+    ctx.body = await alerts.createRule(input, actor(ctx));
   });
   router.patch('/rules/:id', admin, async (ctx) => {
     const id = idParam(ctx);
     const patch = parseInput(ctx, rulePatchSchema, jsonBody(ctx), 'body');
-    const rule = await alerts.updateRule(id, patch, actor(ctx));
-    await record(ctx, 'rule.update', `rule ${id} "${rule.name}"`, patch);
-    ctx.body = rule;
+    ctx.body = await alerts.updateRule(id, patch, actor(ctx));
   });
   router.delete('/rules/:id', admin, async (ctx) => {
-    const id = idParam(ctx);
-    const name = alerts.rule(id)?.name;
-    await alerts.deleteRule(id, actor(ctx));
-    await record(ctx, 'rule.delete', `rule ${id} "${name}"`);
+    await alerts.deleteRule(idParam(ctx), actor(ctx));
     ctx.status = 204;
   });
 
-  router.get('/silences', operator, (ctx) => {
+  // Viewers see everything, silences included; only operators change them.
+  router.get('/silences', viewer, (ctx) => {
     ctx.body = { silences: alerts.silences() };
   });
   router.post('/silences', operator, async (ctx) => {
     const input = parseInput(ctx, silenceCreateSchema, jsonBody(ctx), 'body');
-    const silence = await alerts.createSilence(input, actor(ctx));
-    await record(ctx, 'silence.create', `silence ${silence.id}`, input);
     ctx.status = 201;
-    ctx.body = silence;
+    ctx.body = await alerts.createSilence(input, actor(ctx));
   });
   router.delete('/silences/:id', operator, async (ctx) => {
-    const id = idParam(ctx);
-    await alerts.deleteSilence(id);
-    await record(ctx, 'silence.delete', `silence ${id}`);
+    await alerts.deleteSilence(idParam(ctx), actor(ctx));
     ctx.status = 204;
   });
 
