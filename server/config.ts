@@ -27,6 +27,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().trim().url().optional(),
   REDIS_URL: optionalText,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  API_RATE_PER_ADDRESS: int(1, 1_000_000).default(50),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -57,6 +58,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword: e.ADMIN_PASSWORD,
     publicUrl: (e.PUBLIC_URL ?? `http://${shownHost}:${e.PORT}`).replace(/\/$/, ''),
     redisUrl: e.REDIS_URL,
+    /** Sustained API requests per second one client address may make (bursts of 4× that). */
+    apiRatePerAddress: e.API_RATE_PER_ADDRESS,
     logLevel: e.LOG_LEVEL,
   };
 }

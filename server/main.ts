@@ -11,8 +11,10 @@ import { startCollector } from './collect/scheduler.ts';
 import { createSources } from './collect/sources/index.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './http/app.ts';
+import { answerClientErrors } from './http/fairness.ts';
 import { createSampleBus } from './lib/bus.ts';
-import { createLogger, setLogLevel } from './lib/log.ts';
+import { createLogger, quietWhen, setLogLevel } from './lib/log.ts';
+import { createDatabaseHealth } from './store/health.ts';
 import { createAlertService } from './alerts/service.ts';
 import { createAuthService } from './auth/service.ts';
 import { runLoop } from './lib/loop.ts';
@@ -31,7 +33,7 @@ import { createExpositionPool } from './scrape/exposition-pool.ts';
 import { createTargetService } from './scrape/targets.ts';
 import { createRecentWindow } from './realtime/recent-window.ts';
 import { createRealtime } from './realtime/socket.ts';
-import { openDatabase } from './store/db.ts';
+import { openDatabase, type Database } from './store/db.ts';
 import { recentEvents } from './store/history.ts';
 import { startMaintenance, type StoreContext } from './store/maintenance.ts';
 import { loadMetricCatalog } from './store/metric-catalog.ts';
@@ -45,6 +47,8 @@ export interface RunningServer {
   port: number;
   /** Set on the very first start: the admin login (printed once by `main`). */
   firstAdmin: { username: string; password: string; generated: boolean } | null;
+  /** The server's database (tests read what it stored through it). */
+  database: Database;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const stop = new AbortController();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const { db } = database;
+  const health = createDatabaseHealth(database);
+  // While the database is away, everything that fails because of it stays quiet: health logs it once.
+  quietWhen((err) => health.failed(err));
   const catalog = await loadMetricCatalog(db);
   const hosts = await loadHostRegistry(db, { intervalMs: config.collectIntervalMs });
   const auth = await createAuthService({ db, adminPassword: config.adminPassword });
@@ -123,12 +130,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     ...opts.outbox,
   });
   const app = createApp({
-    database, catalog, recent, hosts, agents, alerts, notifiers, auth, targets, derived, panels, push, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
-    intervalMs: config.collectIntervalMs, clientDist: opts.clientDist,
+    database, health, catalog, recent, hosts, agents, alerts, notifiers, auth, targets, derived, panels, push, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
+    intervalMs: config.collectIntervalMs, apiRatePerAddress: config.apiRatePerAddress, clientDist: opts.clientDist,
   });
   // Socket.IO attaches after Koa: it takes /socket.io requests and hands every other one to Koa.
   const httpServer = createServer(app.callback());
-  realtime = createRealtime(httpServer, { bus, alerts, auth, recent, hosts, catalog, serverInfo, status: () => ({ database: 'ok' }) });
+  answerClientErrors(httpServer);
+  realtime = createRealtime(httpServer, { bus, alerts, auth, recent, hosts, catalog, serverInfo, publicUrl: config.publicUrl, status: () => health.status });
+  health.onChange((status) => realtime?.emitStatus(status));
   const agentSockets = registerAgentNamespace(realtime.io, { agents, ingest, hosts });
   const stopWatching = watchRevocations(realtime.io, auth, stop.signal);
   const sources = createSources({ db, audience: realtime.audience });
@@ -141,6 +150,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }),
     startMaintenance(db, storeContext, config.retentionDays, stop.signal),
     targets.start(stop.signal),
+    health.watch(stop.signal),
     runLoop(() => auth.pruneSessions(), { intervalMs: 3600_000, signal: stop.signal, log }),
   ];
 
@@ -156,6 +166,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url: `http://${shownHost}:${port}`,
     port,
     firstAdmin,
+    database,
     close() {
       closing ??= (async () => {
         stop.abort();

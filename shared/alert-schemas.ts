@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { hostName, metricName } from './api.ts';
 import { ALERT_STATES, LEVELS, OPERATORS, type Channel, type Operator } from './alerts.ts';
+import { INT4_MAX } from './text.ts';
 import { isBuiltinMetric, METRICS, type MetricDef, type MetricName } from './catalog.ts';
 
 const finite = (what: string) =>
@@ -83,7 +84,7 @@ export const noteSchema = z.object({ note: z.string().trim().max(1000, 'note is 
 
 export const alertActionSchema = z
   .object({
-    id: z.number().int().positive(),
+    id: z.number().int().positive().max(INT4_MAX, 'no such alert id'),
     note: z.string().trim().max(1000, 'note is at most 1000 characters').optional(),
   })
   .strict();
@@ -92,13 +93,13 @@ export const alertListQuery = z.object({
   state: z.enum(['open', 'all', ...ALERT_STATES]).default('open'),
   level: z.enum(LEVELS).optional(),
   host: hostName.optional(),
-  ruleId: z.string().regex(/^\d+$/, 'ruleId must be a whole number').transform(Number).optional(),
+  ruleId: z.string().regex(/^\d{1,10}$/, 'ruleId must be a whole number').transform(Number).pipe(z.number().int().max(INT4_MAX, 'no such rule id')).optional(),
   limit: z.string().regex(/^\d+$/, 'limit must be a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).default(200),
 });
 
 export const silenceCreateSchema = z
   .object({
-    ruleId: z.number().int().positive().nullable().default(null),
+    ruleId: z.number().int().positive().max(INT4_MAX, 'no such rule id').nullable().default(null),
     host: hostName.nullable().default(null),
     /** Duration from now. */
     minutes: z.number().int().min(1, 'a silence lasts at least a minute').max(30 * 24 * 60, 'a silence lasts at most 30 days'),

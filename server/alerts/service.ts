@@ -385,6 +385,22 @@ export async function createAlertService(deps: AlertServiceDeps) {
     });
   }
 
+  function listOpen(f: AlertFilter): Alert[] {
+    return [...open.values()]
+      .filter(
+        (a) =>
+          (f.state === 'open' || a.state === f.state) &&
+          (!f.level || a.level === f.level) &&
+          (!f.host || a.host === f.host) &&
+          (f.ruleId === undefined || a.ruleId === f.ruleId) &&
+          (f.fromMs === undefined || a.startedAt >= f.fromMs) &&
+          (f.toMs === undefined || a.startedAt <= f.toMs),
+      )
+      .sort((a, b) => b.startedAt - a.startedAt || b.id - a.id)
+      .slice(0, f.limit)
+      .map((a) => decorate(a));
+  }
+
   // ---- silences ---------------------------------------------------------------
   function republishOpen() {
     for (const alert of open.values()) publish(alert);
@@ -435,7 +451,11 @@ export async function createAlertService(deps: AlertServiceDeps) {
     openAlerts: () => [...open.values()].map((a) => decorate(a)).sort(compareAlerts),
     silences: () => activeSilences.filter((s) => s.endsAt > Date.now()),
     isSilenced: (alert: Pick<Alert, 'ruleId' | 'host'>, now = Date.now()) => activeSilences.some((s) => silenceCovers(s, alert, now)),
-    list: async (filter: AlertFilter) => (await listAlerts(db, filter)).map((a) => decorate(a)),
+    /** Open alerts come from memory (they answer during a database outage); past ones from the database. */
+    list: async (filter: AlertFilter) => {
+      if (filter.state === 'open' || filter.state === 'firing' || filter.state === 'acknowledged') return listOpen(filter);
+      return (await listAlerts(db, filter)).map((a) => decorate(a));
+    },
     detail: async (id: number): Promise<AlertDetail> => {
       const detail = await loadAlertDetail(db, id);
       if (!detail) throw notFound(`alert ${id}`);

@@ -21,10 +21,16 @@ export interface LoginKeys {
   address: string | null;
 }
 
-/** The counter keys of one attempt: the user's (shared, or per known address) and the address's. */
+/**
+ * The counter keys of one attempt. From an address the user logged in from
+ * before: only that pair's own counter (so neither a stranger guessing this
+ * user elsewhere nor a neighbour behind the same NAT guessing others locks
+ * them out). From anywhere else: the user's shared counter and the address's.
+ */
 export function loginKeys(username: string, address: string | null, knownAddress: boolean): LoginKeys {
   const user = username.toLowerCase();
-  return { user: knownAddress && address ? `user:${user}@${address}` : `user:${user}`, address: address ? `addr:${address}` : null };
+  if (knownAddress && address) return { user: `user:${user}@${address}`, address: null };
+  return { user: `user:${user}`, address: address ? `addr:${address}` : null };
 }
 
 /**

@@ -187,7 +187,8 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     }
     let lastSeenAt = row.s.lastSeenAt.getTime();
     if (at - lastSeenAt >= TOUCH_EVERY_MS) {
-      await db.update(sessions).set({ lastSeenAt: new Date(at) }).where(eq(sessions.id, id));
+      // Not awaited: keeping a session alive must not make a read wait (or fail) on a write.
+      void db.update(sessions).set({ lastSeenAt: new Date(at) }).where(eq(sessions.id, id)).catch(() => {});
       lastSeenAt = at;
     }
     const principal: SessionPrincipal = { kind: 'user', id: row.u.id, username: row.u.username, role: row.u.role, sessionId: id };

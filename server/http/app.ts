@@ -5,6 +5,7 @@
 import compress from 'koa-compress';
 import Koa from 'koa';
 import type { Database } from '../store/db.ts';
+import type { DatabaseHealth } from '../store/health.ts';
 import type { MetricCatalog } from '../store/metric-catalog.ts';
 import type { AgentService } from '../fleet/agents.ts';
 import type { HostRegistry } from '../fleet/hosts.ts';
@@ -17,7 +18,8 @@ import type { AlertService } from '../alerts/service.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { AuthService } from '../auth/service.ts';
 import { authenticate, sameOrigin, securityHeaders } from './auth.ts';
-import { bodyParseError, errorBoundary } from './errors.ts';
+import { bodyParseError, errorBoundary, storableInput } from './errors.ts';
+import { requestBudget } from './fairness.ts';
 import { authRoutes } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { clientRoutes } from './routes/client.ts';
@@ -29,6 +31,8 @@ import { metricsApiRoutes } from './routes/metrics-api.ts';
 import { prometheusRoutes } from './routes/prometheus.ts';
 
 export interface AppDeps extends AppRouteDeps {
+  health: DatabaseHealth;
+  apiRatePerAddress: number;
   database: Database;
   catalog: MetricCatalog;
   recent: RecentWindow;
@@ -48,7 +52,8 @@ export interface AppDeps extends AppRouteDeps {
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true; // errors are logged once, by the error boundary
-  app.use(errorBoundary());
+  app.use(errorBoundary(deps.health));
+  app.use(requestBudget({ perSecond: deps.apiRatePerAddress, burst: deps.apiRatePerAddress * 4 }));
   // What a request makes the database do waits behind the server's own work (priority.ts).
   app.use(function requestLane(_ctx, next) {
     return withDbPriority('request', next);
@@ -62,6 +67,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(function body(ctx, next) {
     return ctx.path === '/api/ingest' ? next() : jsonBodies(ctx, next);
   });
+  app.use(storableInput());
   // Probes and scrapers first: they need no login and must answer even when the database does not.
   for (const router of [healthRoutes(deps), prometheusRoutes(deps), downloadRoutes({ build: buildAgent })]) app.use(router.routes());
   app.use(authenticate(deps.auth));

@@ -65,18 +65,28 @@ function originOf(url: string): string {
 }
 
 /**
+ * Whether a browser's Origin is ours: PUBLIC_URL's, or the scheme and Host
+ * the request itself was sent to. One rule for HTTP writes and for the
+ * Socket.IO handshake.
+ */
+export function ownOrigin(publicUrl: string) {
+  const configured = new URL(publicUrl).origin;
+  return (claimed: string, host: string | undefined, protocol: string) => claimed === configured || (host !== undefined && claimed === `${protocol}://${host}`);
+}
+
+/**
  * Cross-site request protection on top of SameSite=Strict: a state-changing
  * request must name our own origin in Origin (or, failing that, Referer).
  * Clients outside a browser (scripts) send neither and carry no cookie, so
  * they pass here and meet the role check like everyone else.
  */
 export function sameOrigin(publicUrl: string) {
-  const allowed = new Set([new URL(publicUrl).origin]);
+  const isOwn = ownOrigin(publicUrl);
   return async function sameOrigin(ctx: Context, next: Next) {
     if (!SAFE_METHODS.has(ctx.method)) {
       const claimed = ctx.get('Origin') || originOf(ctx.get('Referer'));
-      const own = `${ctx.protocol}://${ctx.host}`; // not ctx.origin: Koa 3 takes that from the Origin header
-      if (claimed && claimed !== own && !allowed.has(claimed)) ctx.throw(403, `cross-site request from ${claimed} refused`, { code: 'bad_origin' });
+      // ctx.host, not ctx.origin: Koa 3 takes that from the Origin header.
+      if (claimed && !isOwn(claimed, ctx.host, ctx.protocol)) ctx.throw(403, `cross-site request from ${claimed} refused`, { code: 'bad_origin' });
       if (!claimed && ctx.cookies.get(SESSION_COOKIE)) ctx.throw(403, 'a request with a session cookie must name its Origin', { code: 'bad_origin' });
     }
     await next();

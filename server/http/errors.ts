@@ -5,7 +5,9 @@
  */
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
+import { findUnstorableText, unstorableMessage } from '../../shared/text.ts';
 import { createLogger } from '../lib/log.ts';
+import type { DatabaseHealth } from '../store/health.ts';
 
 const log = createLogger('http');
 
@@ -31,7 +33,13 @@ interface HttpishError {
   message?: string;
 }
 
-export function errorBoundary() {
+/** While the database is away, a request that needed it gets this (and the log says so once, not per request). */
+export const DATABASE_UNAVAILABLE = {
+  code: 'database_unavailable',
+  message: 'the database is unavailable: live data continues, but changes and history wait until it is back; try again shortly',
+};
+
+export function errorBoundary(health?: Pick<DatabaseHealth, 'failed'>) {
   return async function errorBoundary(ctx: Context, next: Next) {
     try {
       await next();
@@ -40,9 +48,16 @@ export function errorBoundary() {
       const err = (caught ?? {}) as HttpishError;
       const status = err.status ?? err.statusCode ?? 500;
       const clientError = status >= 400 && status < 500 && err.expose !== false;
-      if (!clientError) log.error(`${ctx.method} ${ctx.path} failed`, caught);
-      ctx.status = clientError || status === 503 ? status : 500;
       ctx.type = 'application/json';
+      if (!clientError && status !== 503 && health?.failed(caught)) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.body = { error: DATABASE_UNAVAILABLE };
+        return;
+      }
+      // A deliberate 503 (not ready, not built) is an answer, not a failure of ours.
+      if (!clientError && status !== 503) log.error(`${ctx.method} ${ctx.path} failed`, caught);
+      ctx.status = clientError || status === 503 ? status : 500;
       ctx.body = { error: describe(err, ctx.status) };
     }
   };
@@ -77,6 +92,19 @@ export function parseInput<S extends z.ZodType>(ctx: Context, schema: S, input: 
     ctx.throw(impossible ? 422 : 400, `${where}${issue?.message ?? 'invalid input'}`, { code: impossible ? 'invalid_value' : 'bad_request' });
   }
   return result.data;
+}
+
+/**
+ * Refuses input that cannot be stored (a NUL character, an unpaired
+ * surrogate) in the body or the query, before any route sees it: a 400
+ * naming the field, and nothing half-written.
+ */
+export function storableInput() {
+  return async function storableInput(ctx: Context, next: Next) {
+    const bad = findUnstorableText(ctx.request.body, 'body') ?? findUnstorableText(ctx.query, 'query');
+    if (bad) ctx.throw(400, unstorableMessage(bad), { code: 'invalid_text' });
+    await next();
+  };
 }
 
 /** Body parser errors in the contract's terms. */

@@ -11,6 +11,17 @@ export function setLogLevel(level: LogLevel): void {
   threshold = level;
 }
 
+/**
+ * A known, already reported condition (the database being away) makes every
+ * component's failures say the same thing once a second. With `quietWhen`,
+ * warnings and errors whose error the predicate claims are logged at debug
+ * level instead: the condition's own component logs its start and end once.
+ */
+let quiet: (err: unknown) => boolean = () => false;
+export function quietWhen(predicate: (err: unknown) => boolean): void {
+  quiet = predicate;
+}
+
 export interface Logger {
   debug(msg: string, err?: unknown): void;
   info(msg: string, err?: unknown): void;
@@ -24,7 +35,8 @@ function describe(err: unknown): string {
 }
 
 export function createLogger(tag: string): Logger {
-  const write = (level: Exclude<LogLevel, 'silent'>) => (msg: string, err?: unknown) => {
+  const write = (wanted: Exclude<LogLevel, 'silent'>) => (msg: string, err?: unknown) => {
+    const level = (wanted === 'warn' || wanted === 'error') && err !== undefined && quiet(err) ? 'debug' : wanted;
     if (RANK[level] < RANK[threshold]) return;
     const detail = err === undefined ? '' : `: ${describe(err)}`;
     process.stderr.write(`${new Date().toISOString()} ${level.padEnd(5)} [${tag}] ${msg}${detail}\n`);

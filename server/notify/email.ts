@@ -9,7 +9,8 @@ export interface EmailSettings {
 
 /** Email through nodemailer to ALERT_EMAIL_TO, via SMTP_URL. */
 export function createEmailNotifier(settings: EmailSettings): Notifier {
-  const transport = settings.url ? nodemailer.createTransport(settings.url) : undefined;
+  // Every step of an SMTP conversation has a deadline: a server that accepts and never answers is let go.
+  const transport = settings.url ? nodemailer.createTransport({ url: settings.url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 15_000 } as never) : undefined;
   return {
     kind: 'email',
     notConfigured() {

@@ -3,9 +3,15 @@
  * channel, with exponential backoff on failure and no limit on retries (a
  * mail server that is down for a day gets its mail when it is back). Rows
  * are claimed with a lease, so several server nodes never send one twice.
+ *
+ * Channels are isolated: every delivery runs on its own with a hard
+ * deadline (a notifier that ignores its abort signal is cut off anyway), at
+ * most a few per channel kind at once, and a kind whose slots are all busy
+ * is skipped when rows are claimed — a mail server that accepts a message
+ * and never answers holds up mail, never a webhook.
  */
 import { eq, sql } from 'drizzle-orm';
-import { channelKind, type Alert, type Delivery } from '../../shared/alerts.ts';
+import { channelKind, type Alert, type Channel, type Delivery } from '../../shared/alerts.ts';
 import { createLogger } from '../lib/log.ts';
 import { runLoop } from '../lib/loop.ts';
 import { addEvent, loadAlert } from '../alerts/store.ts';
@@ -14,7 +20,9 @@ import { alerts, notificationOutbox } from '../store/schema.ts';
 import type { Notifier } from './notifier.ts';
 
 const log = createLogger('notify');
-const SEND_TIMEOUT_MS = 15_000;
+export const SEND_TIMEOUT_MS = 15_000;
+/** Deliveries in flight per channel kind. */
+const PER_KIND = 4;
 const LEASE = sql`interval '2 minutes'`;
 
 export interface OutboxDeps {
@@ -37,6 +45,30 @@ interface Claimed extends Record<string, unknown> {
   channel: string;
   reason: Delivery['reason'];
   attempts: number;
+}
+
+/**
+ * Runs `work` with an abort signal that fires after `ms`, and gives up on it
+ * then even if it ignores the signal (its late result is dropped).
+ */
+export async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error(`no answer within ${ms / 1000} s`);
+      err.name = 'TimeoutError';
+      controller.abort(err);
+      reject(err);
+    }, ms);
+  });
+  const running = work(controller.signal);
+  running.catch(() => {}); // a late failure after the deadline is already accounted for
+  try {
+    return await Promise.race([running, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function retryDelayMs(attempts: number, baseMs: number, maxMs: number): number {
@@ -64,11 +96,14 @@ export function startOutbox(deps: OutboxDeps) {
       SELECT due.id, c.channel, 'repeat' FROM due, jsonb_array_elements_text(due.channels) AS c(channel)`);
   }
 
-  async function claim(): Promise<Claimed[]> {
+  /** Claims due rows of the kinds that have a free slot. */
+  async function claim(busyKinds: readonly string[]): Promise<Claimed[]> {
+    const busy = `{${busyKinds.map((k) => `"${k}"`).join(',')}}`;
     return queryRows<Claimed>(db, sql`
       UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at = now() + ${LEASE}
       WHERE id IN (
-        SELECT id FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= now()
+        SELECT id FROM notification_outbox
+        WHERE status = 'pending' AND next_attempt_at <= now() AND split_part(channel, ':', 1) <> ALL(${busy}::text[])
         ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
       RETURNING id, alert_id, channel, reason, attempts`);
   }
@@ -91,7 +126,10 @@ export function startOutbox(deps: OutboxDeps) {
       return;
     }
     try {
-      await notifier.send({ alert, reason: row.reason, channel, link: `${deps.publicUrl}/alerts?id=${alert.id}` }, AbortSignal.timeout(SEND_TIMEOUT_MS));
+      await withDeadline(
+        (signal) => notifier.send({ alert, reason: row.reason, channel, link: `${deps.publicUrl}/alerts?id=${alert.id}` }, signal),
+        SEND_TIMEOUT_MS,
+      );
       await finish({ status: 'sent', sentAt: new Date(), lastError: null });
       await db.update(alerts).set({ lastNotifiedAt: new Date() }).where(eq(alerts.id, alert.id));
       await addEvent(db, alert.id, 'notified', null, `${row.reason} via ${channelKind(channel)}`);
@@ -106,11 +144,32 @@ export function startOutbox(deps: OutboxDeps) {
     }
   }
 
+  const inFlight = new Map<string, number>();
+  const deliveries = new Set<Promise<void>>();
+
+  /** Starts one delivery on its own; when it ends, its alert is re-pushed and a new pass may claim more. */
+  function start(row: Claimed) {
+    const kind = channelKind(row.channel as Channel);
+    inFlight.set(kind, (inFlight.get(kind) ?? 0) + 1);
+    const done = deliver(row)
+      .catch((err) => log.error(`delivering notification ${row.id} failed`, err))
+      .then(() => deps.refresh(row.alert_id))
+      .catch((err) => log.warn(`could not push alert ${row.alert_id} after a delivery`, err))
+      .finally(() => {
+        inFlight.set(kind, (inFlight.get(kind) ?? 1) - 1);
+        deliveries.delete(done);
+        if (!deps.signal.aborted) void kick();
+      });
+    deliveries.add(done);
+  }
+
   async function runOnce() {
     await queueRepeats();
-    for (let batch = await claim(); batch.length > 0; batch = await claim()) {
-      await Promise.all(batch.map((row) => deliver(row).catch((err) => log.error(`delivering notification ${row.id} failed`, err))));
-      for (const alertId of new Set(batch.map((r) => r.alert_id))) await deps.refresh(alertId);
+    for (;;) {
+      const busy = [...inFlight].filter(([, n]) => n >= PER_KIND).map(([k]) => k);
+      const batch = await claim(busy);
+      if (batch.length === 0) break;
+      for (const row of batch) start(row);
     }
   }
 
@@ -138,6 +197,7 @@ export function startOutbox(deps: OutboxDeps) {
     async stopped() {
       await loop;
       await running;
+      await Promise.all(deliveries);
     },
   };
 }

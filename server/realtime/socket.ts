@@ -13,6 +13,7 @@ import {
   parseHandshakeAuth, SNAPSHOT_MAX_WINDOW_MS, SNAPSHOT_WINDOW_MS, type ClientToServerEvents, type HostInfo, type SeriesAck,
   type ServerInfo, type ServerStatus, type ServerToClientEvents, type Snapshot,
 } from '../../shared/events.ts';
+import { findUnstorableText, unstorableMessage } from '../../shared/text.ts';
 import type { SampleBus } from '../lib/bus.ts';
 import { createLogger } from '../lib/log.ts';
 import type { AudienceCounts } from '../collect/sources/app.ts';
@@ -21,6 +22,7 @@ import type { AuthService } from '../auth/service.ts';
 import type { HostRegistry } from '../fleet/hosts.ts';
 import type { MetricCatalog } from '../store/metric-catalog.ts';
 import { createTokenBucket, type TokenBucket } from '../lib/token-bucket.ts';
+import { ownOrigin } from '../http/auth.ts';
 import { principalOfHandshake, type SocketPrincipal } from './auth.ts';
 import { registerAlertHandlers } from './alert-handlers.ts';
 import type { RecentWindow } from './recent-window.ts';
@@ -37,6 +39,8 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export interface RealtimeDeps {
+  /** PUBLIC_URL: its origin may connect from a browser (as may the Host a request was sent to). */
+  publicUrl: string;
   bus: SampleBus;
   alerts: AlertService;
   auth: AuthService;
@@ -51,6 +55,10 @@ export interface RealtimeDeps {
 const log = createLogger('realtime');
 /** Viewers get live events in this room, joined right after their snapshot. */
 export const LIVE_ROOM = 'live';
+/** Events over budget after which a socket is disconnected. */
+const FLOOD_CUTOFF = 2000;
+/** Snapshot work done in one go before the event loop gets a turn. */
+const SNAPSHOT_SLICE_MS = 5;
 
 /** The window a snapshot covers: what the client missed, at least 15 min, at most an hour. */
 export function snapshotSince(now: number, since: number | undefined): number {
@@ -60,8 +68,20 @@ export function snapshotSince(now: number, since: number | undefined): number {
 
 export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   const now = deps.now ?? Date.now;
+  const isOwn = ownOrigin(deps.publicUrl);
   const io: IoServer = new Server(httpServer, {
     serveClient: false,
+    /**
+     * Cross-site WebSocket hijacking: a page of another origin, opened in a
+     * browser holding a session cookie, must not connect as that user. A
+     * browser always names its Origin; scripts and agents send none (and
+     * authenticate with a token).
+     */
+    allowRequest(req, callback) {
+      const origin = req.headers.origin;
+      if (!origin || isOwn(origin, req.headers.host, (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http')) return callback(null, true);
+      callback(`cross-site connection from ${origin} refused`, false);
+    },
     // Small JSON payloads at 1 Hz: compressing each one costs more CPU than it saves on a LAN.
     perMessageDeflate: false,
     pingInterval: 10_000,
@@ -106,29 +126,77 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   }
 
   io.on('connection', (socket) => {
-    try {
-      socket.emit('snapshot', buildSnapshot(socket));
-      // Synchronously after the snapshot: the next live event is newer than everything in it.
-      void socket.join(LIVE_ROOM);
-      registerAlertHandlers(socket, deps.alerts);
-      socket.on('series:get', (payload: unknown, callback: unknown) => {
-        if (typeof callback !== 'function') return;
-        const reply = callback as (r: SeriesAck) => void;
-        if (!socket.data.bucket.take()) return reply({ ok: false, error: { code: 'rate_limited', message: 'too many requests: slow down' } });
-        const req = payload as { host?: unknown; since?: unknown } | null;
-        if (typeof req !== 'object' || req === null || typeof req.host !== 'string' || req.host.length > 253) {
-          return reply({ ok: false, error: { code: 'bad_request', message: 'payload must be {host, since?}' } });
+    // Every event: refuse text that cannot be stored before any handler runs; answer the callback, if any.
+    // Every event also spends from a generous flood budget; a socket that keeps flooding is cut off.
+    const events = createTokenBucket({ perSecond: 100, burst: 200 });
+    let refused = 0;
+    socket.use((packet, next) => {
+      const args = packet.slice(1);
+      const callback = args.at(-1);
+      const refuse = (code: string, message: string) => {
+        if (typeof callback === 'function') callback({ ok: false, error: { code, message } });
+      };
+      if (!events.take()) {
+        if (++refused >= FLOOD_CUTOFF) {
+          log.warn(`cutting off a socket of ${socket.data.principal.kind === 'user' ? socket.data.principal.username : 'a display'} that sent ${refused} events over its budget`);
+          socket.disconnect(true);
         }
-        const since = typeof req.since === 'number' && Number.isFinite(req.since) ? req.since : undefined;
-        const series = deps.recent.hostSeries(req.host, snapshotSince(now(), since));
-        if (!series) return reply({ ok: false, error: { code: 'not_found', message: `no recent samples of host "${req.host}"` } });
-        reply({ ok: true, host: req.host, series });
-      });
-    } catch (err) {
-      log.error('could not build a snapshot', err);
-      socket.disconnect(true);
-    }
+        return refuse('rate_limited', 'too many events: slow down');
+      }
+      const bad = findUnstorableText(args.filter((a) => typeof a !== 'function'), 'payload');
+      if (bad) return refuse('bad_request', unstorableMessage(bad));
+      next();
+    });
+    registerAlertHandlers(socket, deps.alerts);
+    socket.on('series:get', (payload: unknown, callback: unknown) => {
+      if (typeof callback !== 'function') return;
+      const reply = callback as (r: SeriesAck) => void;
+      if (!socket.data.bucket.take()) return reply({ ok: false, error: { code: 'rate_limited', message: 'too many requests: slow down' } });
+      const req = payload as { host?: unknown; since?: unknown } | null;
+      if (typeof req !== 'object' || req === null || typeof req.host !== 'string' || req.host.length > 253) {
+        return reply({ ok: false, error: { code: 'bad_request', message: 'payload must be {host, since?}' } });
+      }
+      const since = typeof req.since === 'number' && Number.isFinite(req.since) ? req.since : undefined;
+      const series = deps.recent.hostSeries(req.host, snapshotSince(now(), since));
+      if (!series) return reply({ ok: false, error: { code: 'not_found', message: `no recent samples of host "${req.host}"` } });
+      reply({ ok: true, host: req.host, series });
+    });
+    queueSnapshot(socket);
   });
+
+  /**
+   * Snapshots go out one after another, yielding to the event loop between
+   * them once a few milliseconds are spent: 200 viewers reconnecting at once
+   * wait their turn for a moment instead of stalling every tick and socket.
+   * A socket joins the live room right after its snapshot, so no live event
+   * reaches it first and none is missed.
+   */
+  const waiting: IoSocket[] = [];
+  let draining = false;
+  function queueSnapshot(socket: IoSocket) {
+    waiting.push(socket);
+    if (!draining) void drainSnapshots();
+  }
+  async function drainSnapshots() {
+    draining = true;
+    let sliceStart = performance.now();
+    while (waiting.length > 0) {
+      const socket = waiting.shift()!;
+      if (!socket.connected) continue;
+      try {
+        socket.emit('snapshot', buildSnapshot(socket));
+        void socket.join(LIVE_ROOM);
+      } catch (err) {
+        log.error('could not build a snapshot', err);
+        socket.disconnect(true);
+      }
+      if (performance.now() - sliceStart > SNAPSHOT_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    }
+    draining = false;
+  }
 
   const unsubscribe = deps.bus.subscribe('realtime', ({ samples }) => {
     // A late sample (an agent's backlog) is drawn too, as far as any viewer's window reaches.

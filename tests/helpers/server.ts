@@ -5,6 +5,7 @@
 import { loadConfig } from '../../server/config.ts';
 import { setLogLevel } from '../../server/lib/log.ts';
 import { startServer, type StartOptions } from '../../server/main.ts';
+import type { Db } from '../../server/store/db.ts';
 import type { Role } from '../../shared/auth.ts';
 import { tempDir } from './databases.ts';
 
@@ -44,6 +45,8 @@ export interface TestServer {
   login(username: string, password: string): Promise<Session>;
   /** The first admin, logged in (cached). */
   admin(): Promise<Session>;
+  /** Reads through the server's own database handle (an embedded database opens once). */
+  read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** A user with this name and role, created by the admin on first use (cached), logged in. */
   user(username: string, role: Role): Promise<Session>;
   close(): Promise<void>;
@@ -98,6 +101,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     COLLECT_INTERVAL_MS: String(opts.intervalMs ?? 250),
     DATABASE_URL: opts.databaseUrl,
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    // Every test client is 127.0.0.1: one address, many clients (the fairness tests set their own).
+    API_RATE_PER_ADDRESS: '100000',
     ...opts.env,
   });
   const server = await startServer(config, {
@@ -112,6 +117,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     dataDir,
     login: (username, password) => login(server.url, username, password),
     admin: () => (admin ??= login(server.url, 'admin', TEST_ADMIN_PASSWORD)),
+    read: (fn) => fn(server.database.db),
     user(username, role) {
       let session = users.get(username);
       if (!session) {

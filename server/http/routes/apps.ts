@@ -8,7 +8,7 @@ import type { DerivedService } from '../../ingest/derived.ts';
 import type { createPushIngest } from '../../ingest/push.ts';
 import type { TargetService } from '../../scrape/targets.ts';
 import { principalOf, requestOrigin, requireRole } from '../auth.ts';
-import { parseInput } from '../errors.ts';
+import { parseInput, storableInput } from '../errors.ts';
 import { idParam, jsonBody } from './params.ts';
 
 /** A push body may be this large (the rest of the API takes 64 kB). */
@@ -81,7 +81,7 @@ export function appRoutes(deps: AppRouteDeps) {
       ctx.throw(400, `request body is not valid JSON: ${err.message}`, { code: 'invalid_json' });
     },
   });
-  router.post('/ingest', pushBody, async (ctx) => {
+  router.post('/ingest', pushBody, storableInput(), async (ctx) => {
     const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('Authorization'))?.[1];
     let body: Parameters<typeof deps.push.push>[1];
     if (ctx.is('application/json')) body = { kind: 'json', body: ctx.request.body };

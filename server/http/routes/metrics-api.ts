@@ -11,6 +11,7 @@ import { queryHistory } from '../../store/history.ts';
 import type { MetricCatalog } from '../../store/metric-catalog.ts';
 import { requireRole } from '../auth.ts';
 import { parseInput } from '../errors.ts';
+import { concurrencyCap } from '../fairness.ts';
 
 export interface MetricsApiDeps {
   db: Db;
@@ -53,7 +54,8 @@ export function metricsApiRoutes(deps: MetricsApiDeps) {
     return id;
   };
 
-  router.get('/metrics/history', async (ctx) => {
+  // A history read is the one request that makes the database work hard: a few at a time per client.
+  router.get('/metrics/history', concurrencyCap(4), async (ctx) => {
     const q = parseInput(ctx, historyQuery, ctx.query);
     const host = q.host ?? deps.localHost;
     const now = Date.now();
