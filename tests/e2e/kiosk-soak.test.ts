@@ -273,6 +273,50 @@ describe('kiosk against a scripted server', () => {
     await page.close();
   });
 
+  it('follows the hosts, catalog and status events: new and down hosts, runtime metrics, a database outage', async () => {
+    feeder.settings = { views: ['overview'], rotateSeconds: null, sound: false };
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${feeder.url}/kiosk?token=events`);
+    await page.locator('[data-kiosk]').waitFor();
+    const now = Date.now();
+    const host = (name: string, i: number, online = true) => ({ id: i + 1, name, kind: 'agent' as const, lastSeen: now, online, intervalMs: 1000, clockSkewMs: null });
+    const ticker = setInterval(() => {
+      for (const name of ['soak-a', 'soak-b', 'soak-c']) feeder.io.emit('metrics', { host: name, ts: Date.now(), values: valuesAt(1, 0) });
+    }, 250);
+    try {
+      await page.locator('[data-host-row="soak-b"][data-fresh="true"]').waitFor();
+      assert.equal(await page.locator('[data-host-row]').count(), 2);
+
+      // A host appears, then one goes down: the grid follows without a reload.
+      feeder.io.emit('hosts', [host('soak-a', 0), host('soak-b', 1), host('soak-c', 2)]);
+      await page.locator('[data-host-row="soak-c"][data-fresh="true"]').waitFor();
+      feeder.io.emit('hosts', [host('soak-a', 0), host('soak-b', 1, false), host('soak-c', 2)]);
+      await page.locator('[data-host-row="soak-b"][data-status="down"]').waitFor();
+      assert.match((await page.textContent('[data-host-row="soak-b"]')) ?? '', /DOWN/);
+
+      // A metric found at run time: its alerts read with its own unit once the catalog names it.
+      const alert = { ...alertOf(900_100, 'WARNING', 'firing', now, now), metric: 'erp.orders_per_min', value: 12.5, threshold: 10 };
+      feeder.io.emit('alert', alert);
+      await page.locator('[data-alert-id="900100"] >> text=12.50').waitFor();
+      feeder.io.emit('catalog', [{ name: 'erp.orders_per_min', kind: 'gauge', builtin: false, label: 'Orders per minute', unit: '/min', decimals: 1, help: 'pushed' }]);
+      await page.locator('[data-alert-id="900100"] >> text=12.5 /min').waitFor();
+      feeder.io.emit('alert', { ...alert, state: 'resolved', resolvedAt: Date.now(), resolvedBy: 'system' });
+
+      // The database goes away and comes back: a small mark, live data on.
+      feeder.io.emit('status', { database: 'unavailable' });
+      await page.locator('[data-db-status="unavailable"]').waitFor();
+      assert.equal(await page.getAttribute('[data-kiosk]', 'data-screen'), 'live');
+      feeder.io.emit('status', { database: 'ok' });
+      await page.locator('[data-db-status]').waitFor({ state: 'detached' });
+      assert.deepEqual(errors, []);
+    } finally {
+      clearInterval(ticker);
+      await page.close();
+    }
+  });
+
   it('reloads itself once when the server runs a new version, and does not loop when that brings no new client', async () => {
     feeder.settings = { views: ['overview'], rotateSeconds: null, sound: false };
     feeder.version = '99.0.0';

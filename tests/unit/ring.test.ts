@@ -52,11 +52,53 @@ describe('Ring', () => {
     assert.equal(ring.hasValue(), true);
   });
 
-  it('replaces the value of a repeated newest timestamp and ignores older ones', () => {
-    const ring = filled(4, [1000, 2000]);
-    assert.equal(ring.push(2000, 9), true);
-    assert.equal(ring.push(1500, 7), false);
-    assert.deepEqual(ring.toUplot(), [[1, 2], [1, 9]]);
+  it('replaces the value of a timestamp it already holds, newest or older', () => {
+    const ring = filled(4, [1000, 2000, 3000]);
+    assert.equal(ring.push(3000, 9), true);
+    assert.equal(ring.push(2000, 8), true);
+    assert.deepEqual(ring.toUplot(), [[1, 2, 3], [1, 8, 9]]);
+  });
+
+  it('merges an older sample into place while there is room', () => {
+    const ring = filled(8, [1000, 2000, 4000, 5000]);
+    assert.equal(ring.push(3000, 3), true);
+    assert.equal(ring.push(500, 0.5), true);
+    assert.equal(ring.push(4500, 4.5), true);
+    assert.deepEqual(ring.toUplot(), [[0.5, 1, 2, 3, 4, 4.5, 5], [0.5, 1, 2, 3, 4, 4.5, 5]]);
+  });
+
+  it('merges older samples into place across the wrap point, either side shifting', () => {
+    // Head in the middle of the storage: 3 samples fell off, then 2 were dropped from the old end.
+    const ring = filled(6, [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000]);
+    ring.dropBefore(6000);
+    assert.deepEqual(ring.toUplot()[0], [6, 7, 8, 9]);
+    ring.push(8500, 8.5); // near the newest end: the newer side moves
+    ring.push(6500, 6.5); // near the oldest end: the older side moves
+    assert.deepEqual(ring.toUplot(), [[6, 6.5, 7, 8, 8.5, 9], [6, 6.5, 7, 8, 8.5, 9]]);
+    assert.equal(ring.length, 6);
+  });
+
+  it('drops the oldest sample when an older one is merged into a full ring', () => {
+    const ring = filled(4, [1000, 2000, 4000, 5000]);
+    assert.equal(ring.push(3000, 3), true);
+    assert.deepEqual(ring.toUplot()[0], [2, 3, 4, 5]);
+    assert.equal(ring.push(1500, 1.5), false, 'older than all a full ring holds: it would fall off at once');
+    assert.deepEqual(ring.toUplot()[0], [2, 3, 4, 5]);
+  });
+
+  it('keeps a backlog replayed behind live data in time order', () => {
+    const ring = new Ring(50);
+    for (let ts = 30_000; ts <= 40_000; ts += 1000) ring.push(ts, ts); // live, after the agent came back
+    for (let ts = 10_000; ts < 30_000; ts += 1000) ring.push(ts, ts); // its backlog, oldest first
+    const [xs] = ring.toUplot();
+    assert.equal(ring.length, 31);
+    assert.deepEqual(xs, Array.from({ length: 31 }, (_, i) => 10 + i));
+  });
+
+  it('ignores a sample without a valid timestamp', () => {
+    const ring = filled(4, [1000]);
+    assert.equal(ring.push(Number.NaN, 1), false);
+    assert.equal(ring.length, 1);
   });
 
   it('inserts a null between samples further apart than gapMs', () => {
@@ -79,7 +121,7 @@ describe('Ring', () => {
     assert.deepEqual(x2, [1, 2, 3]);
   });
 
-  it('merges a snapshot by replacing what it holds from the snapshot first timestamp on', () => {
+  it('merges a snapshot: its timestamps get its values', () => {
     const ring = filled(10, [1000, 2000, 3000, 4000]);
     ring.merge([
       [3000, 30],
@@ -89,7 +131,7 @@ describe('Ring', () => {
     assert.deepEqual(ring.toUplot(), [[1, 2, 3, 4, 5], [1, 2, 30, 40, 50]]);
   });
 
-  it('merges a snapshot that starts before everything it holds', () => {
+  it('merges a run that starts before everything it holds, keeping the newest window', () => {
     const ring = filled(3, [5000, 6000]);
     ring.merge([
       [1000, 1],
@@ -97,7 +139,14 @@ describe('Ring', () => {
       [3000, 3],
       [4000, 4],
     ]);
-    assert.deepEqual(ring.toUplot(), [[2, 3, 4], [2, 3, 4]]);
+    assert.deepEqual(ring.toUplot(), [[4, 5, 6], [4, 5, 6]]);
+  });
+
+  it('merges a host window into thinned points and live samples without losing either', () => {
+    const ring = filled(20, [0, 10_000, 20_000, 21_000, 22_000]); // overview points, then live ones
+    ring.merge(Array.from({ length: 21 }, (_, i): [number, number] => [i * 1000, i * 1000 / 1000]));
+    assert.deepEqual(ring.toUplot()[0], Array.from({ length: 20 }, (_, i) => i + 3), 'the newest 20 seconds, in order');
+    assert.equal(ring.lastTs(), 22_000);
   });
 
   it('merges nothing from an empty snapshot', () => {

@@ -9,9 +9,10 @@ export type ActionResult = { ok: true; alert: Alert } | { ok: false; message: st
 /** How long an action waits for the server's answer. */
 const ANSWER_TIMEOUT_MS = 10_000;
 
-/** "alert 12 is already acknowledged by bob" → "Already acknowledged by bob". */
+/** "alert 12 is acknowledged by bob, not firing" → "Already acknowledged by bob" (someone was quicker). */
 export function actionProblem(message: string): string {
-  const text = message.replace(/^alert \d+ is /, '');
+  const state = /^alert \d+ is (.+), not [\w ]+$/.exec(message);
+  const text = state ? `already ${state[1]}` : message.replace(/^alert \d+ is /, '');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 

@@ -1,6 +1,7 @@
 import type { Alert, AlertState, Level, Operator } from '$shared/alerts.ts';
 import type { MetricName } from '$shared/catalog.ts';
 import { formatMetricText } from '$shared/format.ts';
+import { catalog } from './catalog.svelte.ts';
 import type { IconName } from './icons.ts';
 
 export const OPERATOR_SYMBOL: Record<Operator, string> = { '>': '>', '<': '<', '>=': '≥', '<=': '≤', '==': '=' };
@@ -15,7 +16,7 @@ export const STATE_LABEL: Record<AlertState, string> = { firing: 'Firing', ackno
 
 /** "≥ 85 %". */
 export function conditionText(metric: MetricName, operator: Operator, threshold: number): string {
-  return `${OPERATOR_SYMBOL[operator]} ${formatMetricText(metric, threshold)}`;
+  return `${OPERATOR_SYMBOL[operator]} ${formatMetricText(catalog.def(metric), threshold)}`;
 }
 
 /** Where the clear margin is measured from the threshold, for the operator's good side. */

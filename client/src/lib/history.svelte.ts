@@ -1,4 +1,4 @@
-import { isMetricName, type MetricName } from '$shared/catalog.ts';
+import { isSeriesName, type MetricName } from '$shared/catalog.ts';
 import type { HistoryResponse } from '$shared/api.ts';
 import { ApiError, getJson } from './api.ts';
 
@@ -38,7 +38,7 @@ export class HistoryView {
     const q = new URLSearchParams(search);
     const metric = q.get('metric');
     const range = q.get('range');
-    if (isMetricName(metric)) this.metric = metric;
+    if (isSeriesName(metric)) this.metric = metric;
     if (isRangeKey(range)) this.range = range;
     this.host = q.get('host') || null;
   }

@@ -6,9 +6,10 @@
  * the right edge and the hole grows, instead of a frozen chart looking live.
  */
 import uPlot from 'uplot';
-import { METRICS, type MetricDef, type MetricName } from '$shared/catalog.ts';
+import type { MetricName } from '$shared/catalog.ts';
 import { formatMetricText } from '$shared/format.ts';
 import { STATUS_LABEL } from '$shared/status.ts';
+import { catalog } from './catalog.svelte.ts';
 import { axisLabel, isCount } from './charts/live-options.ts';
 import { gradientFill } from './charts/fill.ts';
 import { valueRange } from './charts/scales.ts';
@@ -98,7 +99,7 @@ export function kioskChartOptions({ metrics, fontPx, windowSec, xEnd }: KioskCha
       {},
       ...metrics.map(
         (metric, i): uPlot.Series => ({
-          label: METRICS[metric].label,
+          label: catalog.def(metric).label,
           stroke: kioskSeriesColor(i),
           width: Math.max(2, fontPx / 9),
           fill: gradientFill(kioskSeriesColor(i), metrics.length > 1 ? 0.18 : 0.32),
@@ -113,10 +114,10 @@ export function kioskChartOptions({ metrics, fontPx, windowSec, xEnd }: KioskCha
 
 /** Dashed warning and critical lines, labelled with word and value on a dark plate (never colour alone). */
 function kioskThresholds(metric: MetricName, fontPx: number): uPlot.Plugin {
-  const def: MetricDef = METRICS[metric];
+  const def = catalog.def(metric);
   const lines = (['warning', 'critical'] as const).flatMap((level) => {
     const value = def[level];
-    return value === undefined ? [] : [{ value, above: level === 'critical', color: STATUS_COLOR[level], label: `${STATUS_LABEL[level]} ${formatMetricText(metric, value)}` }];
+    return value === undefined ? [] : [{ value, above: level === 'critical', color: STATUS_COLOR[level], label: `${STATUS_LABEL[level]} ${formatMetricText(def, value)}` }];
   });
   function draw(u: uPlot): void {
     const { ctx, bbox } = u;

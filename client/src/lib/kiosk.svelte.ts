@@ -12,10 +12,8 @@ import type { DisplaySettings, KioskView } from '$shared/auth.ts';
 import { liveAlerts } from './alerts.svelte.ts';
 import { clock } from './clock.svelte.ts';
 import type { HostLive } from './host-live.svelte.ts';
+import { hostHealth, type HostStatus } from './host-health.svelte.ts';
 import { live } from './live.svelte.ts';
-
-/** No sample for this many ticks: not live. */
-export const STALE_AFTER_TICKS = 3;
 
 /** A logged-in browser on /kiosk has no display settings: the overview, still. */
 export const DEFAULT_SETTINGS: DisplaySettings = { views: ['overview'], rotateSeconds: null, sound: false };
@@ -38,6 +36,8 @@ export interface KioskPage {
 /** Freshness of one host, re-evaluated every second by the clock. */
 export interface HostFreshness {
   fresh: boolean;
+  /** DOWN (server says so, or 3 of its ticks silent), else the status of its values. */
+  status: HostStatus;
   /** Server time of its newest sample, or null when it never sent one. */
   lastTs: number | null;
   /** How long ago that was on the server's clock, in ms. */
@@ -48,17 +48,13 @@ class KioskState {
   settings = $derived<DisplaySettings>(live.viewer?.display ?? DEFAULT_SETTINGS);
   /** The display's name (or the logged-in user's). */
   name = $derived(live.viewer?.name ?? '');
-  staleAfterMs = $derived(STALE_AFTER_TICKS * (live.server?.intervalMs ?? 1000));
   serverNow = $derived(clock.now + live.clockOffsetMs);
   #connected = $derived(live.ready && (live.state === 'live' || live.state === 'stale'));
 
   freshness(host: HostLive | undefined): HostFreshness {
-    const lastTs = host?.lastTs ?? null;
-    const ageMs = lastTs === null ? null : Math.max(0, this.serverNow - lastTs);
-    const receivedAt = host?.receivedAt ?? null;
-    // Re-checked on every clock second: stale at most a second after the third missed tick.
-    const fresh = this.#connected && receivedAt !== null && clock.now - receivedAt <= this.staleAfterMs;
-    return { fresh, lastTs, ageMs };
+    const health = host ? hostHealth(host.name) : { status: 'unknown' as const, live: false, lastTs: null };
+    const ageMs = health.lastTs === null ? null : Math.max(0, this.serverNow - health.lastTs);
+    return { fresh: health.live, status: health.status, lastTs: health.lastTs, ageMs };
   }
 
   /** The newest sample of any host (server time). */

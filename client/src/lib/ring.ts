@@ -3,8 +3,9 @@
  * fixed-size Float64Array columns. Memory is allocated once: a wall screen
  * running for weeks keeps a flat heap however many samples stream through.
  *
- * Invariants: timestamps strictly increase from oldest to newest; a `null`
- * value (the source had nothing that tick) is stored as NaN.
+ * Invariants: timestamps strictly increase from oldest to newest (a late
+ * sample is merged into place); a `null` value (the source had nothing that
+ * tick) is stored as NaN.
  *
  * Plain TypeScript with no DOM or Svelte: unit-tested in Node.
  */
@@ -85,32 +86,70 @@ export class Ring {
   }
 
   /**
-   * Appends a sample; the oldest is overwritten when full. The same timestamp
-   * as the newest replaces its value; an older one is ignored (returns false).
+   * Adds a sample in time order. The newest end is the usual case: the
+   * oldest is overwritten when full. An older sample (an agent replaying its
+   * backlog behind live data) is merged into place by shifting the shorter
+   * side of it one slot (a full ring drops its oldest): no allocation either
+   * way. A timestamp the ring holds gets the new value. Returns false when
+   * the sample is older than everything a full ring holds (it would fall off
+   * at once).
    */
   push(tsMs: number, value: number | null | undefined): boolean {
+    if (Number.isNaN(tsMs)) return false;
     const v = value == null || !Number.isFinite(value) ? Number.NaN : value;
-    if (this.#len > 0) {
-      const last = this.#phys(this.#len - 1);
-      const lastTs = this.#ts[last]!;
-      if (tsMs === lastTs) {
-        this.#val[last] = v;
-        return true;
-      }
-      if (tsMs < lastTs || Number.isNaN(tsMs)) return false;
-    }
+    const n = this.#len;
     const cap = this.#ts.length;
-    let p: number;
-    if (this.#len < cap) {
-      p = this.#phys(this.#len);
-      this.#len++;
-    } else {
-      p = this.#head;
-      this.#head = this.#head + 1 === cap ? 0 : this.#head + 1;
+    if (n === 0 || tsMs > this.#ts[this.#phys(n - 1)]!) {
+      let p: number;
+      if (n < cap) {
+        p = this.#phys(n);
+        this.#len++;
+      } else {
+        p = this.#head;
+        this.#head = this.#head + 1 === cap ? 0 : this.#head + 1;
+      }
+      this.#ts[p] = tsMs;
+      this.#val[p] = v;
+      return true;
     }
+    // Older than the newest: the first index holding tsMs or later.
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#ts[this.#phys(mid)]! < tsMs) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.#ts[this.#phys(lo)] === tsMs) {
+      this.#val[this.#phys(lo)] = v;
+      return true;
+    }
+    if (n < cap && n - lo <= lo) {
+      // Room, and fewer samples after lo: those move one slot newer.
+      for (let i = n; i > lo; i--) this.#copy(i - 1, i);
+      this.#len++;
+    } else if (n < cap) {
+      // Room, and fewer samples before lo: the head steps back and those move one slot older.
+      this.#head = this.#head === 0 ? cap - 1 : this.#head - 1;
+      this.#len++;
+      for (let i = 0; i < lo; i++) this.#copy(i + 1, i);
+    } else {
+      // Full: the oldest falls off, samples before lo move one slot older.
+      if (lo === 0) return false;
+      lo--;
+      for (let i = 0; i < lo; i++) this.#copy(i + 1, i);
+    }
+    const p = this.#phys(lo);
     this.#ts[p] = tsMs;
     this.#val[p] = v;
     return true;
+  }
+
+  #copy(from: number, to: number): void {
+    const a = this.#phys(from);
+    const b = this.#phys(to);
+    this.#ts[b] = this.#ts[a]!;
+    this.#val[b] = this.#val[a]!;
   }
 
   /** Drops every sample at or after `tsMs` (newest end). */
@@ -127,13 +166,11 @@ export class Ring {
   }
 
   /**
-   * Merges a run of samples (oldest first), e.g. a snapshot after a reconnect:
-   * what the ring holds from the run's first timestamp on is replaced by the run.
+   * Merges a run of samples (oldest first), e.g. a snapshot after a reconnect
+   * or a host's window asked for when it is opened: the run's timestamps get
+   * the run's values, and what arrived live meanwhile stays.
    */
   merge(points: ReadonlyArray<SamplePoint>): void {
-    const first = points[0];
-    if (!first) return;
-    this.truncateFrom(first[0]);
     for (const [ts, value] of points) this.push(ts, value);
   }
 

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '$shared/events.ts';
 import { liveAlerts } from './alerts.svelte.ts';
+import { catalog } from './catalog.svelte.ts';
 import { clientId } from './client-id.ts';
 import { displayToken } from './kiosk-launch.ts';
 import { live } from './live.svelte.ts';
@@ -19,9 +20,24 @@ export function liveSocket(): LiveSocket | null {
   return socket;
 }
 
+/** Fetches hosts' windows (`series:get`); live events keep them going afterwards. */
+function fill(hosts: readonly string[]): void {
+  for (const host of hosts) {
+    socket?.emit('series:get', { host }, (ack) => {
+      if (ack.ok) live.applySeries(ack.host, ack.series);
+      else if (ack.error.code !== 'not_found') live.unfill(host); // asked again at the next snapshot or focus
+    });
+  }
+}
+
+/** Shows these hosts in full (every metric, their whole window); the others in overview. */
+export function focusHosts(hosts: readonly string[]): void {
+  fill(live.focus(hosts));
+}
+
 /**
  * The one socket to the server (same origin), feeding the live store. Every
- * (re)connect sends `since` = the newest sample we hold, so the server's
+ * (re)connect sends `since` = the newest sample we hold of every host, so the server's
  * snapshot fills exactly the hole the disconnection left. A browser is who
  * its session cookie says (the snapshot's `viewer`); without a session the
  * server refuses the socket and the login page opens.
@@ -37,7 +53,8 @@ export function connectLive(): LiveSocket {
     reconnectionDelayMax: 15_000,
     randomizationFactor: 0.5,
     // A wall screen opened with `/kiosk?token=…` is that display; every other page is its session cookie.
-    auth: (cb) => cb({ since: live.lastTs ?? undefined, clientId: clientId(), token: displayToken() } satisfies HandshakeAuth),
+    // `hosts`: the hosts on screen come in full, every other one with the fleet overview's metrics only.
+    auth: (cb) => cb({ since: live.since(), clientId: clientId(), token: displayToken(), hosts: live.handshakeHosts() } satisfies HandshakeAuth),
   });
   socket = s;
 
@@ -61,10 +78,18 @@ export function connectLive(): LiveSocket {
   });
   s.on('snapshot', (snapshot) => {
     session.fromViewer(snapshot.viewer);
+    catalog.add(snapshot.catalog);
     live.applySnapshot(snapshot);
     liveAlerts.applySnapshot(snapshot.alerts);
+    fill([...live.unfilled(), ...live.lastKnownMissing()]);
   });
   s.on('metrics', (event) => live.applyMetrics(event));
+  s.on('hosts', (hosts) => {
+    live.applyHosts(hosts);
+    fill(live.lastKnownMissing());
+  });
+  s.on('catalog', (entries) => catalog.add(entries));
+  s.on('status', (status) => (live.status = status));
   s.on('alert', (alert) => liveAlerts.apply(alert));
   s.on('disconnect', (reason) => {
     live.onDisconnect();

@@ -1,6 +1,7 @@
 import type uPlot from 'uplot';
-import { METRICS, type MetricName } from '$shared/catalog.ts';
+import type { MetricName } from '$shared/catalog.ts';
 import { formatMetricText } from '$shared/format.ts';
+import { catalog } from '../catalog.svelte.ts';
 import { seriesColor, withAlpha } from '../theme.ts';
 import { timeAxis, valueAxis } from './axes.ts';
 import type { ChartOptions } from './chart.svelte.ts';
@@ -20,7 +21,7 @@ export function historyChartOptions(metric: MetricName, span: () => [fromMs: num
   const rows = (['Min', 'Avg', 'Max'] as const).map((label, i) => ({
     label,
     color: i === 1 ? color : withAlpha(color, 0.45),
-    text: (u: uPlot, idx: number) => formatMetricText(metric, u.data[i + 1]?.[idx]),
+    text: (u: uPlot, idx: number) => formatMetricText(catalog.def(metric), u.data[i + 1]?.[idx]),
   }));
   return {
     legend: { show: false },
@@ -39,7 +40,7 @@ export function historyChartOptions(metric: MetricName, span: () => [fromMs: num
     series: [
       {},
       { label: 'Min', ...edge },
-      { label: METRICS[metric].label, stroke: color, width: 2, points: { show: false }, spanGaps: false },
+      { label: catalog.def(metric).label, stroke: color, width: 2, points: { show: false }, spanGaps: false },
       { label: 'Max', ...edge },
     ],
     bands: [{ series: [3, 1], fill: withAlpha(color, 0.16) }],

@@ -1,6 +1,7 @@
 import type uPlot from 'uplot';
-import { METRICS, type MetricName } from '$shared/catalog.ts';
+import type { MetricName } from '$shared/catalog.ts';
 import { formatMetric, formatMetricText } from '$shared/format.ts';
+import { catalog } from '../catalog.svelte.ts';
 import { seriesColor } from '../theme.ts';
 import { timeAxis, valueAxis } from './axes.ts';
 import type { ChartOptions } from './chart.svelte.ts';
@@ -11,22 +12,23 @@ import { valueRange } from './scales.ts';
 
 /** Axis label of a value: "80%", "2.5 ms", "1.2 MB/s" (byte rates scale themselves). */
 export function axisLabel(metric: MetricName, value: number, decimals: number): string {
-  const formatted = formatMetric(metric, value);
-  const text = METRICS[metric].unit === 'B/s' ? formatted.value : value.toFixed(decimals);
+  const def = catalog.def(metric);
+  const formatted = formatMetric(def, value);
+  const text = def.unit === 'B/s' ? formatted.value : value.toFixed(decimals);
   const unit = formatted.unit;
   return unit === '' || unit === '%' ? `${text}${unit}` : `${text} ${unit}`;
 }
 
 /** Whether a metric is shown without decimals (counts, bytes): its axis ticks are whole numbers. */
 export function isCount(metric: MetricName): boolean {
-  return METRICS[metric].decimals === 0;
+  return catalog.def(metric).decimals === 0;
 }
 
 /** A streaming chart of one or more metrics sharing a unit (first metric decides the y axis). */
 export function liveChartOptions(metrics: readonly MetricName[]): ChartOptions {
   const first = metrics[0]!;
   const series: uPlot.Series[] = metrics.map((metric, i) => ({
-    label: METRICS[metric].label,
+    label: catalog.def(metric).label,
     stroke: seriesColor(i),
     width: 2,
     fill: gradientFill(seriesColor(i), metrics.length > 1 ? 0.16 : 0.28),
@@ -43,9 +45,9 @@ export function liveChartOptions(metrics: readonly MetricName[]): ChartOptions {
       thresholdsPlugin(first),
       tooltipPlugin(
         metrics.map((metric, i) => ({
-          label: METRICS[metric].label,
+          label: catalog.def(metric).label,
           color: seriesColor(i),
-          text: (u, idx) => formatMetricText(metric, u.data[i + 1]?.[idx]),
+          text: (u, idx) => formatMetricText(catalog.def(metric), u.data[i + 1]?.[idx]),
         })),
       ),
     ],

@@ -1,7 +1,8 @@
 import uPlot from 'uplot';
-import { METRICS, type MetricDef, type MetricName } from '$shared/catalog.ts';
+import type { MetricName } from '$shared/catalog.ts';
 import { formatMetricText } from '$shared/format.ts';
 import { STATUS_LABEL } from '$shared/status.ts';
+import { catalog } from '../../catalog.svelte.ts';
 import { FONT_FAMILY, STATUS_COLOR, withAlpha } from '../../theme.ts';
 
 /**
@@ -10,12 +11,12 @@ import { FONT_FAMILY, STATUS_COLOR, withAlpha } from '../../theme.ts';
  * close thresholds do not collide); lines outside the y range are skipped.
  */
 export function thresholdsPlugin(metric: MetricName, scaleKey = 'y'): uPlot.Plugin {
-  const def: MetricDef = METRICS[metric];
+  const def = catalog.def(metric);
   const lines = (['warning', 'critical'] as const).flatMap((level) => {
     const value = def[level];
     return value === undefined
       ? []
-      : [{ value, above: level === 'critical', color: STATUS_COLOR[level], label: `${STATUS_LABEL[level]} ${formatMetricText(metric, value)}` }];
+      : [{ value, above: level === 'critical', color: STATUS_COLOR[level], label: `${STATUS_LABEL[level]} ${formatMetricText(def, value)}` }];
   });
 
   function draw(u: uPlot): void {
