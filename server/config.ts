@@ -2,8 +2,10 @@
  * Every environment variable glasswatch reads, parsed and validated in one
  * place (see ../CONTRACT.md). Nothing else in the server reads process.env.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isTimeZone } from '../shared/reports.ts';
 
 const int = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
@@ -27,7 +29,22 @@ const envSchema = z.object({
   PUBLIC_URL: z.string().trim().url().optional(),
   REDIS_URL: optionalText,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   API_RATE_PER_ADDRESS: int(1, 1_000_000).default(50),
+  REPORT_TIME: z
+    .string()
+    .trim()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day, HH:MM (00:00–23:59)')
+    .default('07:00'),
+  REPORT_EMAIL_TO: optionalText,
+  // The process's own time zone variable; a leading ':' (glibc's "read this file") is dropped.
+  TZ: z
+    .string()
+    .trim()
+    .transform((tz) => tz.replace(/^:/, ''))
+    .refine(isTimeZone, 'is not a time zone known to Intl (e.g. Europe/Berlin, UTC)')
+    .optional(),
+  NODE_NAME: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'letters, digits, ".", "_", ":" or "-" (at most 64)').optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -58,8 +75,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminPassword: e.ADMIN_PASSWORD,
     publicUrl: (e.PUBLIC_URL ?? `http://${shownHost}:${e.PORT}`).replace(/\/$/, ''),
     redisUrl: e.REDIS_URL,
+    /** This server node's name in a cluster (default hostname:port). */
+    nodeName: e.NODE_NAME ?? `${os.hostname()}:${e.PORT}`,
     /** Sustained API requests per second one client address may make (bursts of 4× that). */
     apiRatePerAddress: e.API_RATE_PER_ADDRESS,
     logLevel: e.LOG_LEVEL,
+    /** Readable lines or JSON; default: readable in a terminal, JSON otherwise. */
+    logFormat: e.LOG_FORMAT,
+    reports: {
+      /** Local time of day the previous day's report is emailed. */
+      time: { hour: Number(e.REPORT_TIME.slice(0, 2)), minute: Number(e.REPORT_TIME.slice(3)) },
+      emailTo: e.REPORT_EMAIL_TO ?? e.ALERT_EMAIL_TO,
+      /** Days are local days here: TZ, else the process's zone. */
+      timeZone: e.TZ ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+    },
   };
 }

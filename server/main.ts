@@ -13,7 +13,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './http/app.ts';
 import { answerClientErrors } from './http/fairness.ts';
 import { createSampleBus } from './lib/bus.ts';
-import { createLogger, quietWhen, setLogLevel } from './lib/log.ts';
+import { createLogger, quietWhen, setLogFormat, setLogLevel } from './lib/log.ts';
 import { createDatabaseHealth } from './store/health.ts';
 import { createAlertService } from './alerts/service.ts';
 import { createAuthService } from './auth/service.ts';
@@ -21,6 +21,11 @@ import { runLoop } from './lib/loop.ts';
 import { watchRevocations } from './realtime/auth.ts';
 import { createNotifiers } from './notify/index.ts';
 import { startOutbox, type OutboxDeps } from './notify/outbox.ts';
+import { createMailer } from './notify/email.ts';
+import { createReportService } from './reports/service.ts';
+import { startReportScheduler, type ReportSchedulerOptions } from './reports/scheduler.ts';
+import { changedBy, connectNodes, createNodeRegistry, electLeader, forwardSamples, type Changed } from './cluster/index.ts';
+import type { CrossNode } from './cluster/cross-node.ts';
 import { createAgentService } from './fleet/agents.ts';
 import { registerAgentNamespace } from './fleet/agent-socket.ts';
 import { loadHostRegistry } from './fleet/hosts.ts';
@@ -58,6 +63,8 @@ export interface StartOptions {
   clientDist?: string;
   /** Retry timing of notifications (tests shorten it). */
   outbox?: Pick<OutboxDeps, 'retryBaseMs' | 'maxRetryMs' | 'pollMs'>;
+  /** The daily report's clock and cadence (tests move the clock to REPORT_TIME). */
+  reports?: ReportSchedulerOptions;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -68,6 +75,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const health = createDatabaseHealth(database);
   // While the database is away, everything that fails because of it stays quiet: health logs it once.
   quietWhen((err) => health.failed(err));
+  // One leader per installation evaluates, notifies, maintains, scrapes and reports (cluster/).
+  const leadership = await electLeader({ node: config.nodeName, databaseUrl: config.databaseUrl, db });
+  const leads = () => leadership.isLeader();
   const catalog = await loadMetricCatalog(db);
   const hosts = await loadHostRegistry(db, { intervalMs: config.collectIntervalMs });
   const auth = await createAuthService({ db, adminPassword: config.adminPassword });
@@ -86,7 +96,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const bus = createSampleBus();
   const writer = createSampleWriter({ db, ids: { hostId: hosts.anyId, metricId: catalog.id } });
   bus.subscribe('recent', ({ samples }) => recent.push(samples));
-  bus.subscribe('store', ({ samples }) => writer.push(samples));
+  bus.subscribe('store', ({ samples, remote }) => (remote ? undefined : writer.push(samples)));
   const derived = await createDerivedService({ db, catalog });
   const ingest = createIngest({ hosts, catalog, bus, derive: derived.extend });
   const expositions = createExpositionPool();
@@ -112,25 +122,45 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   let realtime: ReturnType<typeof createRealtime> | undefined;
   let outbox: ReturnType<typeof startOutbox> | undefined;
+  let cross: CrossNode | undefined;
   const alerts = await createAlertService({
     db,
     bus,
     metrics: catalog,
-    onChange: (alert) => realtime?.emitAlert(alert),
+    evaluates: leads,
+    fence: (tx) => leadership.fence(tx),
+    onChange: (alert) => {
+      realtime?.emitAlert(alert);
+      cross?.alert(alert);
+    },
     onQueued: () => void outbox?.kick(),
   });
   const notifiers = createNotifiers(config.smtp);
+  const reports = createReportService({
+    db, timeZone: config.reports.timeZone, publicUrl: config.publicUrl, retentionDays: config.retentionDays, emailTo: config.reports.emailTo,
+    onQueued: () => void outbox?.kick(), now: opts.reports?.now,
+  });
   outbox = startOutbox({
     db,
     notifiers,
     publicUrl: config.publicUrl,
     isSilenced: (alert) => alerts.isSilenced(alert),
     refresh: (id) => alerts.refresh(id),
+    reports: { mailer: createMailer(config.smtp), compose: reports.compose },
+    leader: { active: leads, condition: () => leadership.fenceCondition() },
     signal: stop.signal,
     ...opts.outbox,
   });
+  let viewers = () => 0;
+  let agentCount = () => 0;
+  const nodes = createNodeRegistry({ db, name: config.nodeName, startedAt: startedAtMs, viewers: () => viewers(), agents: () => agentCount() });
   const app = createApp({
-    database, health, catalog, recent, hosts, agents, alerts, notifiers, auth, targets, derived, panels, push, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
+    cluster: { node: config.nodeName, leadership, nodes },
+    announce(path) {
+      const what = changedBy(path);
+      if (what) cross?.changed(what);
+    },
+    database, health, catalog, recent, hosts, agents, alerts, notifiers, auth, reports, targets, derived, panels, push, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
     intervalMs: config.collectIntervalMs, apiRatePerAddress: config.apiRatePerAddress, clientDist: opts.clientDist,
   });
   // Socket.IO attaches after Koa: it takes /socket.io requests and hands every other one to Koa.
@@ -139,6 +169,42 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   realtime = createRealtime(httpServer, { bus, alerts, auth, recent, hosts, catalog, serverInfo, publicUrl: config.publicUrl, status: () => health.status });
   health.onChange((status) => realtime?.emitStatus(status));
   const agentSockets = registerAgentNamespace(realtime.io, { agents, ingest, hosts });
+  viewers = realtime.audience.viewers;
+  agentCount = agentSockets.count;
+  const rt = realtime;
+  const link = connectNodes(rt.io, { node: config.nodeName, databaseUrl: config.databaseUrl, redisUrl: config.redisUrl }, {
+    samples(msg) {
+      for (const s of msg.samples) if (!hosts.has(s.host)) void hosts.reload();
+      if (msg.fresh) for (const s of msg.samples) hosts.seen(s.host, Date.now());
+      bus.publish({ ...msg, remote: true }).catch((err) => log.warn('applying samples of another node failed', err));
+    },
+    alert(alert) {
+      rt.emitAlert(alerts.applyRemote(alert));
+    },
+    catalog(added) {
+      void catalog.reload().then(() => rt.emitCatalog(added));
+    },
+    changed(what) {
+      const reload: Record<Changed, () => Promise<unknown>> = {
+        rules: alerts.reloadConfig, silences: alerts.reloadConfig, derived: derived.reload, targets: targets.reload,
+        agents: agents.reload, displays: async () => auth.applyRemote({ kind: 'displays-changed' }), panels: panels.reload, hosts: hosts.reload,
+      };
+      void reload[what]().catch((err) => log.warn(`reloading ${what} changed by another node failed`, err));
+    },
+    revoke(r) {
+      if (r.kind === 'agent') void agents.applyRemoteRevoke(r.agentId);
+      else auth.applyRemote(r);
+    },
+  });
+  cross = link.cross;
+  forwardSamples(bus, link.cross);
+  catalog.onAdded((added) => link.cross.catalog(added));
+  auth.onRevoke((r, remote) => remote || link.cross.revoke(r));
+  agents.onRevoke((agentId, remote) => remote || link.cross.revoke({ kind: 'agent', agentId }));
+  // A new leader picks up where the old one stopped: open alerts, pending timers and latches from the database.
+  leadership.onChange((leading) => {
+    if (leading) void Promise.all([alerts.reloadState(), targets.reload()]).then(() => outbox?.kick());
+  });
   const stopWatching = watchRevocations(realtime.io, auth, stop.signal);
   const sources = createSources({ db, audience: realtime.audience });
   const publishLocal = (sample: MetricsEvent) =>
@@ -146,11 +212,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const loops = [
     startCollector({ host: localHost, intervalMs: config.collectIntervalMs, sources, publish: publishLocal, signal: stop.signal }),
     startLiveness({
-      hosts, bus, intervalMs: config.collectIntervalMs, signal: stop.signal, publishes: () => true, onHostsChanged: (list) => realtime?.emitHosts(list),
+      hosts, bus, intervalMs: config.collectIntervalMs, signal: stop.signal, publishes: leads, onHostsChanged: (list) => realtime?.emitHosts(list),
     }),
-    startMaintenance(db, storeContext, config.retentionDays, stop.signal),
-    targets.start(stop.signal),
+    startMaintenance(db, storeContext, config.retentionDays, stop.signal, leads),
+    targets.start(stop.signal, leads),
+    nodes.beat(stop.signal),
     health.watch(stop.signal),
+    startReportScheduler({ reports, at: config.reports.time, active: leads, signal: stop.signal, ...opts.reports }),
     runLoop(() => auth.pruneSessions(), { intervalMs: 3600_000, signal: stop.signal, log }),
   ];
 
@@ -175,7 +243,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await stopWatching();
         agentSockets.close();
         await alerts.close();
+        await leadership.close();
         await realtime.close();
+        await link.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await expositions.close();
@@ -198,6 +268,7 @@ async function main() {
     }
     throw err;
   }
+  if (config.logFormat) setLogFormat(config.logFormat);
   setLogLevel(config.logLevel);
   const server = await startServer(config);
   log.info(`glasswatch ${VERSION} serving ${server.url} (database: ${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}, tick ${config.collectIntervalMs} ms)`);

@@ -48,6 +48,8 @@ export interface AlertServiceDeps {
   onQueued(): void;
   /** Whether this node evaluates rules (the cluster leader; always on a single node). */
   evaluates?(): boolean;
+  /** Refuses the transaction unless this node still leads (cluster/leader.ts); a fired alert is written by the leader only. */
+  fence?(tx: Tx): Promise<void>;
 }
 
 /** Who acts, and from where: every change is audited with it. */
@@ -70,19 +72,35 @@ export async function createAlertService(deps: AlertServiceDeps) {
   const requireMetric = (metric: string) => {
     if (!deps.metrics.info(metric)) throw new ServiceError(422, 'invalid_value', `unknown metric "${metric}"`);
   };
-  const rules = new Map((await loadRules(db)).map((r) => [r.id, r]));
-  let activeSilences = await loadActiveSilences(db, Date.now());
+  const rules = new Map<number, Rule>();
+  let activeSilences: Silence[] = [];
   const states = new Map<string, RuleState>();
   /** Open alerts (firing or acknowledged) by (rule, host). */
   const open = new Map<string, Alert>();
 
-  for (const row of await openAlertRows(db)) {
-    const alert = await loadAlert(db, row.id);
-    if (!alert || row.ruleId === null) continue;
-    open.set(keyOf(row.ruleId, row.host), alert);
-    states.set(keyOf(row.ruleId, row.host), { phase: 'firing', since: alert.startedAt });
+  /** (Re)reads rules and silences: at start, and when another node changed them. */
+  async function loadConfig() {
+    const loaded = await loadRules(db);
+    rules.clear();
+    for (const r of loaded) rules.set(r.id, r);
+    activeSilences = await loadActiveSilences(db, Date.now());
   }
-  for (const s of await loadStates(db)) states.set(keyOf(s.ruleId, s.host), { phase: s.phase, since: s.since.getTime() });
+  /** (Re)reads open alerts and the evaluator's states: at start, and when this node becomes the leader. */
+  async function loadState() {
+    const openRows = await openAlertRows(db);
+    const stored = await loadStates(db);
+    open.clear();
+    states.clear();
+    for (const row of openRows) {
+      const alert = await loadAlert(db, row.id);
+      if (!alert || row.ruleId === null) continue;
+      open.set(keyOf(row.ruleId, row.host), alert);
+      states.set(keyOf(row.ruleId, row.host), { phase: 'firing', since: alert.startedAt });
+    }
+    for (const s of stored) states.set(keyOf(s.ruleId, s.host), { phase: s.phase, since: s.since.getTime() });
+  }
+  await loadConfig();
+  await loadState();
 
   // ---- the one queue ---------------------------------------------------------
   let queue: Promise<unknown> = Promise.resolve();
@@ -184,6 +202,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
     if (changes.length === 0) return;
     const touched: number[] = [];
     await db.transaction(async (tx) => {
+      await deps.fence?.(tx);
       for (const c of changes) {
         const id = await persist(tx, c, sample.ts);
         if (id !== undefined) touched.push(id);
@@ -216,7 +235,11 @@ export async function createAlertService(deps: AlertServiceDeps) {
     }
     backlog++;
     serialize(() => evaluateSample(sample))
-      .catch((err) => log.error('evaluating a sample failed (it is retried with the next sample)', err))
+      .catch((err) => {
+        // Leadership moved to another node: it evaluates from here on.
+        if ((err as Error).name === 'NotLeader') log.debug('stopped evaluating: this node no longer leads');
+        else log.error('evaluating a sample failed (it is retried with the next sample)', err);
+      })
       .finally(() => {
         backlog = Math.max(0, Math.min(backlog, MAX_BACKLOG) - 1);
       });
@@ -463,6 +486,17 @@ export async function createAlertService(deps: AlertServiceDeps) {
     },
     /** Re-reads an alert after its deliveries changed and pushes it. */
     refresh: (id: number) => serialize(() => publishIds([id])),
+    /** Another node changed an alert: take its state (no database read; the node pushes it to its viewers). */
+    applyRemote(alert: Alert): Alert {
+      if (alert.state === 'resolved') {
+        for (const [key, a] of open) if (a.id === alert.id) open.delete(key);
+      } else if (alert.ruleId !== null) open.set(keyOf(alert.ruleId, alert.host), alert);
+      return alert;
+    },
+    /** Another node changed rules or silences. */
+    reloadConfig: () => serialize(loadConfig),
+    /** This node became the leader: evaluate from the stored state, as the previous leader left it. */
+    reloadState: () => serialize(loadState),
     /** Waits for every queued change (tests, shutdown). */
     idle: () => serialize(async () => {}),
     close() {

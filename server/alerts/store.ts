@@ -49,7 +49,8 @@ export function toSilence(s: SilenceRow): Silence {
 }
 
 function toDelivery(o: OutboxRow): Delivery {
-  return { channel: o.channel, reason: o.reason, status: o.status, attempts: o.attempts, lastError: o.lastError, sentAt: ms(o.sentAt) };
+  // Rows read by alert id are alert notifications: their reason is never 'report'.
+  return { channel: o.channel, reason: o.reason as Delivery['reason'], status: o.status, attempts: o.attempts, lastError: o.lastError, sentAt: ms(o.sentAt) };
 }
 
 function toAlert(a: AlertRow, deliveries: OutboxRow[]): Alert {
@@ -85,7 +86,7 @@ async function withDeliveries(db: Tx, rows: AlertRow[]): Promise<Alert[]> {
     .where(inArray(notificationOutbox.alertId, rows.map((r) => r.id)))
     .orderBy(asc(notificationOutbox.id));
   const byAlert = new Map<number, OutboxRow[]>();
-  for (const o of outbox) byAlert.set(o.alertId, [...(byAlert.get(o.alertId) ?? []), o]);
+  for (const o of outbox) if (o.alertId !== null) byAlert.set(o.alertId, [...(byAlert.get(o.alertId) ?? []), o]);
   return rows.map((r) => toAlert(r, byAlert.get(r.id) ?? []));
 }
 

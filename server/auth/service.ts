@@ -20,6 +20,7 @@ import { audit, type Writer } from './audit.ts';
 import { clearAttempts, countAttempt, loginKeys, pruneAttempts } from './login-limits.ts';
 import { decoyHash, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { newToken, tokenHash } from './tokens.ts';
+import { throttled } from '../lib/throttle.ts';
 
 export const SESSION_IDLE_MS = 12 * 3600_000;
 export const SESSION_MAX_MS = 7 * 24 * 3600_000;
@@ -75,7 +76,7 @@ const SECRET_KEY = 'session_secret';
 export async function createAuthService(deps: { db: Db; adminPassword?: string | undefined; now?: () => number }) {
   const { db } = deps;
   const now = deps.now ?? Date.now;
-  const listeners = new Set<(r: Revocation) => void>();
+  const listeners = new Set<(r: Revocation, remote: boolean) => void>();
   const cache = new Map<string, CachedSession>();
 
   // The HMAC key of session cookies: made once, shared by every server node through the database.
@@ -106,11 +107,12 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
   }
   await loadDisplays();
 
-  const revoke = (r: Revocation) => {
+  /** `remote`: another node made it (this node only applies it, and does not pass it on). */
+  const revoke = (r: Revocation, remote = false) => {
     for (const [id, c] of cache) {
       if ((r.kind === 'session' && id === r.sessionId) || (r.kind === 'user' && c.principal.id === r.userId)) cache.delete(id);
     }
-    listeners.forEach((l) => l(r));
+    listeners.forEach((l) => l(r, remote));
   };
 
   /** On a first start with no users: an admin, with ADMIN_PASSWORD or a generated password printed once. */
@@ -230,10 +232,15 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     if (gone) revoke({ kind: 'session', sessionId: id });
   }
 
+  // A token another server node just created is not in memory yet: look once more (at most once a second).
+  const reloadDisplays = throttled(loadDisplays, 1000);
+
   /** The wall screen a display token belongs to, from memory; last use is written at most once a minute. */
-  function resolveDisplay(token: string | undefined): DisplayPrincipal | null {
+  async function resolveDisplay(token: string | undefined): Promise<DisplayPrincipal | null> {
     if (!token || token.length > 200) return null;
-    const display = displays.get(tokenHash(token));
+    const hash = tokenHash(token);
+    if (!displays.has(hash)) await reloadDisplays().catch(() => {});
+    const display = displays.get(hash);
     if (!display) return null;
     const at = now();
     if (at - (displayTouched.get(display.id) ?? 0) >= TOUCH_EVERY_MS) {
@@ -261,7 +268,7 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     resolveSession,
     resolveDisplay,
     touchSession,
-    onRevoke(listener: (r: Revocation) => void) {
+    onRevoke(listener: (r: Revocation, remote: boolean) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
@@ -269,7 +276,7 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     applyRemote(r: Revocation | { kind: 'displays-changed' }) {
       if (r.kind === 'displays-changed') return void loadDisplays();
       if (r.kind === 'display') void loadDisplays();
-      revoke(r);
+      revoke(r, true);
     },
 
     async listUsers(): Promise<User[]> {

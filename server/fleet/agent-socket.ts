@@ -60,10 +60,10 @@ export function registerAgentNamespace(io: Server, deps: { agents: AgentService;
   const now = deps.now ?? Date.now;
   const nsp = io.of(AGENT_NAMESPACE) as unknown as AgentNamespace;
 
-  nsp.use((socket, next) => {
+  nsp.use(async (socket, next) => {
     const hello = parseHandshake(socket.handshake.auth);
     if (typeof hello === 'string') return next(new Error(hello));
-    const agent = deps.agents.resolve(hello.token);
+    const agent = await deps.agents.resolve(hello.token);
     if (!agent) return next(new Error('this agent token is unknown or was revoked'));
     socket.data.agent = agent;
     socket.data.hello = hello;

@@ -14,6 +14,7 @@ import { newToken, tokenHash } from '../auth/tokens.ts';
 import { notFound, ServiceError } from '../lib/errors.ts';
 import type { Db } from '../store/db.ts';
 import { agents, hosts, type AgentRow } from '../store/schema.ts';
+import { throttled } from '../lib/throttle.ts';
 import type { HostRegistry } from './hosts.ts';
 
 /** Agent tokens start with this, so a leaked one is recognisable (and told apart from display tokens). */
@@ -41,7 +42,7 @@ export async function createAgentService(deps: { db: Db; hosts: HostRegistry; no
   let byHash = new Map<string, AgentIdentity>();
   const live = new Map<number, AgentLiveState>();
   const touched = new Map<number, number>();
-  const revokeListeners = new Set<(agentId: number) => void>();
+  const revokeListeners = new Set<(agentId: number, remote: boolean) => void>();
 
   async function reload() {
     const rows = await db.select({ id: agents.id, name: agents.name, tokenHash: agents.tokenHash }).from(agents).where(isNull(agents.revokedAt));
@@ -59,12 +60,17 @@ export async function createAgentService(deps: { db: Db; hosts: HostRegistry; no
     };
   };
 
+  // A token another server node just issued is not in memory yet: look once more (at most once a second).
+  const reloadSoon = throttled(reload, 1000);
+
   return {
     reload,
-    /** The agent a token belongs to, or null when unknown or revoked (from memory). */
-    resolve(token: string | undefined): AgentIdentity | null {
+    /** The agent a token belongs to, or null when unknown or revoked (from memory, re-read at most once a second on a miss). */
+    async resolve(token: string | undefined): Promise<AgentIdentity | null> {
       if (!token || !token.startsWith(AGENT_TOKEN_PREFIX) || token.length > 200) return null;
-      return byHash.get(tokenHash(token)) ?? null;
+      const hash = tokenHash(token);
+      if (!byHash.has(hash)) await reloadSoon().catch(() => {});
+      return byHash.get(hash) ?? null;
     },
 
     async list(): Promise<Agent[]> {
@@ -105,11 +111,19 @@ export async function createAgentService(deps: { db: Db; hosts: HostRegistry; no
       for (const [hash, a] of byHash) if (a.id === id) byHash.delete(hash);
       live.delete(id);
       await deps.hosts.retire(row.name);
-      for (const l of revokeListeners) l(id);
+      for (const l of revokeListeners) l(id, false);
+    },
+
+    /** Another node revoked an agent: forget its token here and cut its sockets. */
+    async applyRemoteRevoke(id: number) {
+      await reload();
+      live.delete(id);
+      await deps.hosts.reload();
+      for (const l of revokeListeners) l(id, true);
     },
 
     /** Called when a revocation must cut live connections (this node's sockets). */
-    onRevoke(listener: (agentId: number) => void) {
+    onRevoke(listener: (agentId: number, remote: boolean) => void) {
       revokeListeners.add(listener);
       return () => revokeListeners.delete(listener);
     },

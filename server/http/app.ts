@@ -20,17 +20,24 @@ import type { AuthService } from '../auth/service.ts';
 import { authenticate, sameOrigin, securityHeaders } from './auth.ts';
 import { bodyParseError, errorBoundary, storableInput } from './errors.ts';
 import { requestBudget } from './fairness.ts';
+import { requestId } from './request-id.ts';
 import { authRoutes } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { clientRoutes } from './routes/client.ts';
 import { downloadRoutes } from './routes/downloads.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { appRoutes, type AppRouteDeps } from './routes/apps.ts';
+import { clusterRoutes, type ClusterRouteDeps } from './routes/cluster.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsApiRoutes } from './routes/metrics-api.ts';
 import { prometheusRoutes } from './routes/prometheus.ts';
+import { reportRoutes } from './routes/reports.ts';
+import type { ReportService } from '../reports/service.ts';
 
 export interface AppDeps extends AppRouteDeps {
+  /** Told the path of every successful write (cluster: other nodes reload what it changed). */
+  announce?(path: string): void;
+  cluster: ClusterRouteDeps;
   health: DatabaseHealth;
   apiRatePerAddress: number;
   database: Database;
@@ -46,12 +53,14 @@ export interface AppDeps extends AppRouteDeps {
   alerts: AlertService;
   notifiers: Record<ChannelKind, Notifier>;
   auth: AuthService;
+  reports: ReportService;
   publicUrl: string;
 }
 
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   app.silent = true; // errors are logged once, by the error boundary
+  app.use(requestId());
   app.use(errorBoundary(deps.health));
   app.use(requestBudget({ perSecond: deps.apiRatePerAddress, burst: deps.apiRatePerAddress * 4 }));
   // What a request makes the database do waits behind the server's own work (priority.ts).
@@ -68,8 +77,13 @@ export function createApp(deps: AppDeps): Koa {
     return ctx.path === '/api/ingest' ? next() : jsonBodies(ctx, next);
   });
   app.use(storableInput());
+  // A successful change of configuration is announced, so other server nodes reload it.
+  app.use(async function announceChanges(ctx, next) {
+    await next();
+    if (deps.announce && ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.status < 400) deps.announce(ctx.path);
+  });
   // Probes and scrapers first: they need no login and must answer even when the database does not.
-  for (const router of [healthRoutes(deps), prometheusRoutes(deps), downloadRoutes({ build: buildAgent })]) app.use(router.routes());
+  for (const router of [healthRoutes(deps), prometheusRoutes({ ...deps, node: deps.cluster.node }), downloadRoutes({ build: buildAgent })]) app.use(router.routes());
   app.use(authenticate(deps.auth));
   for (const router of [
     authRoutes({ auth: deps.auth, db: deps.database.db, secureCookies: deps.publicUrl.startsWith('https:') }),
@@ -77,6 +91,8 @@ export function createApp(deps: AppDeps): Koa {
     alertRoutes(deps),
     fleetRoutes(deps),
     appRoutes(deps),
+    reportRoutes(deps),
+    clusterRoutes(deps.cluster),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

@@ -54,7 +54,7 @@ export function createPushIngest(deps: PushDeps) {
   return {
     /** Stores a push; resolves with the number of samples once they are stored. Throws a ServiceError on bad input. */
     async push(token: string | undefined, input: PushBody): Promise<{ samples: number }> {
-      const agent = deps.agents.resolve(token);
+      const agent = await deps.agents.resolve(token);
       if (!agent) throw new ServiceError(401, 'unauthenticated', 'send an agent token as "Authorization: Bearer gwa_…" (Admin → Agents); this one is unknown or was revoked');
       let bucket = buckets.get(agent.id);
       if (!bucket) buckets.set(agent.id, (bucket = createTokenBucket({ perSecond: 10, burst: 30 })));

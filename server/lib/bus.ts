@@ -18,6 +18,8 @@ export interface Published {
    * sample is stored and drawn but fires nothing (its moment is over).
    */
   fresh: boolean;
+  /** Published by another server node (and stored there): drawn and evaluated here, not stored or forwarded again. */
+  remote?: boolean;
 }
 
 export type SampleHandler = (published: Published) => void | Promise<void>;

@@ -1,8 +1,9 @@
 /**
- * The outbox worker: delivers queued notifications, one row per alert and
- * channel, with exponential backoff on failure and no limit on retries (a
- * mail server that is down for a day gets its mail when it is back). Rows
- * are claimed with a lease, so several server nodes never send one twice.
+ * The outbox worker: delivers queued notifications — one row per alert and
+ * channel, or per report email — with exponential backoff on failure and no
+ * limit on retries (a mail server that is down for a day gets its mail when
+ * it is back). Rows are claimed with a lease, so several server nodes never
+ * send one twice.
  *
  * Channels are isolated: every delivery runs on its own with a hard
  * deadline (a notifier that ignores its abort signal is cut off anyway), at
@@ -10,13 +11,14 @@
  * is skipped when rows are claimed — a mail server that accepts a message
  * and never answers holds up mail, never a webhook.
  */
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { channelKind, type Alert, type Channel, type Delivery } from '../../shared/alerts.ts';
 import { createLogger } from '../lib/log.ts';
 import { runLoop } from '../lib/loop.ts';
 import { addEvent, loadAlert } from '../alerts/store.ts';
 import { queryRows, type Db } from '../store/db.ts';
 import { alerts, notificationOutbox } from '../store/schema.ts';
+import type { Mail, Mailer } from './email.ts';
 import type { Notifier } from './notifier.ts';
 
 const log = createLogger('notify');
@@ -32,7 +34,15 @@ export interface OutboxDeps {
   isSilenced(alert: Alert): boolean;
   /** An alert's deliveries changed: push it to viewers. */
   refresh(alertId: number): Promise<void>;
+  /** Report emails (rows with a report_id): how a stored report becomes a mail, and the mailer. */
+  reports?: { mailer: Mailer; compose(reportId: number, to: string): Promise<Mail | undefined> };
   signal: AbortSignal;
+  /**
+   * Only the cluster leader delivers: `active()` says whether this node leads,
+   * `condition()` is the fencing check written into the claim itself — a node
+   * that lost the lead claims nothing, even before it knows. Default: one node.
+   */
+  leader?: { active(): boolean; condition(): SQL };
   /** First retry after this long, doubling up to maxRetryMs. */
   retryBaseMs?: number;
   maxRetryMs?: number;
@@ -41,9 +51,12 @@ export interface OutboxDeps {
 
 interface Claimed extends Record<string, unknown> {
   id: number;
-  alert_id: number;
+  /** One of the two is set (a check constraint says so). */
+  alert_id: number | null;
+  report_id: number | null;
+  recipient: string | null;
   channel: string;
-  reason: Delivery['reason'];
+  reason: Delivery['reason'] | 'report';
   attempts: number;
 }
 
@@ -81,6 +94,8 @@ export function startOutbox(deps: OutboxDeps) {
   const maxMs = deps.maxRetryMs ?? 10 * 60_000;
   let running: Promise<void> | undefined;
   let again = false;
+  const active = () => deps.leader?.active() ?? true;
+  const fenced = () => deps.leader?.condition() ?? sql`true`;
 
   /** Reminders for firing, unacknowledged alerts whose rule asks for them. */
   async function queueRepeats() {
@@ -88,7 +103,7 @@ export function startOutbox(deps: OutboxDeps) {
       WITH due AS (
         UPDATE alerts a SET last_notified_at = now()
         FROM alert_rules r
-        WHERE a.rule_id = r.id AND a.state = 'firing' AND r.repeat_seconds IS NOT NULL
+        WHERE ${fenced()} AND a.rule_id = r.id AND a.state = 'firing' AND r.repeat_seconds IS NOT NULL
           AND coalesce(a.last_notified_at, a.started_at) <= now() - make_interval(secs => r.repeat_seconds)
         RETURNING a.id, r.channels
       )
@@ -101,20 +116,55 @@ export function startOutbox(deps: OutboxDeps) {
     const busy = `{${busyKinds.map((k) => `"${k}"`).join(',')}}`;
     return queryRows<Claimed>(db, sql`
       UPDATE notification_outbox SET attempts = attempts + 1, next_attempt_at = now() + ${LEASE}
-      WHERE id IN (
+      WHERE ${fenced()} AND id IN (
         SELECT id FROM notification_outbox
         WHERE status = 'pending' AND next_attempt_at <= now() AND split_part(channel, ':', 1) <> ALL(${busy}::text[])
         ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
-      RETURNING id, alert_id, channel, reason, attempts`);
+      RETURNING id, alert_id, report_id, recipient, channel, reason, attempts`);
+  }
+
+  const finishRow = (id: number, set: Partial<typeof notificationOutbox.$inferInsert>) =>
+    db.update(notificationOutbox).set(set).where(eq(notificationOutbox.id, id));
+
+  /** A failed attempt: retried after the backoff; the first failure is logged. */
+  async function retryLater(row: Claimed, err: unknown, what: string): Promise<string> {
+    const message = err instanceof Error ? err.message : String(err);
+    await finishRow(row.id, { lastError: message, nextAttemptAt: new Date(Date.now() + retryDelayMs(row.attempts, baseMs, maxMs)) });
+    if (row.attempts === 1) log.warn(`notification ${row.id} (${what}) failed; retrying with backoff`, err);
+    return message;
+  }
+
+  /** A report by email, to the recipient it was queued for. */
+  async function deliverReport(row: Claimed & { report_id: number }): Promise<void> {
+    const mailer = deps.reports?.mailer;
+    const unavailable = !mailer ? 'report emails are not wired on this server' : !row.recipient ? 'no recipient (set REPORT_EMAIL_TO)' : mailer.notConfigured();
+    if (unavailable) {
+      await finishRow(row.id, { status: 'failed', lastError: unavailable });
+      return;
+    }
+    const mail = await deps.reports!.compose(row.report_id, row.recipient!);
+    if (!mail) {
+      await finishRow(row.id, { status: 'failed', lastError: `report ${row.report_id} is gone` });
+      return;
+    }
+    try {
+      await withDeadline((signal) => mailer!.send(mail, signal), SEND_TIMEOUT_MS);
+      await finishRow(row.id, { status: 'sent', sentAt: new Date(), lastError: null });
+    } catch (err) {
+      await retryLater(row, err, `report ${row.report_id} by email`);
+    }
   }
 
   async function deliver(row: Claimed): Promise<void> {
+    // Leadership ended since the claim: the new leader sends it once the lease runs out, this node does not.
+    if (!active()) return;
+    if (row.report_id !== null) return deliverReport({ ...row, report_id: row.report_id });
+    if (row.alert_id === null) return;
     const alert = await loadAlert(db, row.alert_id);
     if (!alert) return;
     const channel = row.channel as Alert['deliveries'][number]['channel'];
     const notifier = deps.notifiers[channelKind(channel)];
-    const finish = (set: Partial<typeof notificationOutbox.$inferInsert>) =>
-      db.update(notificationOutbox).set(set).where(eq(notificationOutbox.id, row.id));
+    const finish = (set: Partial<typeof notificationOutbox.$inferInsert>) => finishRow(row.id, set);
 
     if (deps.isSilenced(alert)) {
       await finish({ status: 'suppressed', lastError: 'silenced' });
@@ -126,34 +176,30 @@ export function startOutbox(deps: OutboxDeps) {
       return;
     }
     try {
+      const reason = row.reason as Delivery['reason'];
       await withDeadline(
-        (signal) => notifier.send({ alert, reason: row.reason, channel, link: `${deps.publicUrl}/alerts?id=${alert.id}` }, signal),
+        (signal) => notifier.send({ alert, reason, channel, link: `${deps.publicUrl}/alerts?id=${alert.id}` }, signal),
         SEND_TIMEOUT_MS,
       );
       await finish({ status: 'sent', sentAt: new Date(), lastError: null });
       await db.update(alerts).set({ lastNotifiedAt: new Date() }).where(eq(alerts.id, alert.id));
       await addEvent(db, alert.id, 'notified', null, `${row.reason} via ${channelKind(channel)}`);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      const delay = retryDelayMs(row.attempts, baseMs, maxMs);
-      await finish({ lastError: message, nextAttemptAt: new Date(Date.now() + delay) });
-      if (row.attempts === 1) {
-        await addEvent(db, alert.id, 'notify_failed', null, `${channelKind(channel)}: ${message} (retrying)`);
-        log.warn(`notification ${row.id} via ${channelKind(channel)} failed; retrying with backoff`, err);
-      }
+      const message = await retryLater(row, err, `alert ${alert.id} via ${channelKind(channel)}`);
+      if (row.attempts === 1) await addEvent(db, alert.id, 'notify_failed', null, `${channelKind(channel)}: ${message} (retrying)`);
     }
   }
 
   const inFlight = new Map<string, number>();
   const deliveries = new Set<Promise<void>>();
 
-  /** Starts one delivery on its own; when it ends, its alert is re-pushed and a new pass may claim more. */
+  /** Starts one delivery on its own; when it ends, its alert (if it is about one) is re-pushed and a new pass may claim more. */
   function start(row: Claimed) {
     const kind = channelKind(row.channel as Channel);
     inFlight.set(kind, (inFlight.get(kind) ?? 0) + 1);
     const done = deliver(row)
       .catch((err) => log.error(`delivering notification ${row.id} failed`, err))
-      .then(() => deps.refresh(row.alert_id))
+      .then(() => (row.alert_id === null ? undefined : deps.refresh(row.alert_id)))
       .catch((err) => log.warn(`could not push alert ${row.alert_id} after a delivery`, err))
       .finally(() => {
         inFlight.set(kind, (inFlight.get(kind) ?? 1) - 1);
@@ -164,6 +210,7 @@ export function startOutbox(deps: OutboxDeps) {
   }
 
   async function runOnce() {
+    if (!active()) return;
     await queueRepeats();
     for (;;) {
       const busy = [...inFlight].filter(([, n]) => n >= PER_KIND).map(([k]) => k);

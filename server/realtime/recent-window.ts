@@ -165,17 +165,30 @@ export function createRecentWindow(opts: { windowMs: number; intervalOf(host: st
     return out;
   }
 
+  /**
+   * Per overview metric, the newest value of each OVERVIEW_STEP_MS slot —
+   * the newest that has one: a down host's last tick carries only host.up,
+   * and its tile still wants its last numbers.
+   */
   function overview(ring: HostRing, sinceMs: number) {
-    // The newest tick of each OVERVIEW_STEP_MS slot.
     const positions = ring.positionsSince(sinceMs);
-    const thinned: number[] = [];
-    for (let k = 0; k < positions.length; k++) {
-      const p = positions[k]!;
-      const next = positions[k + 1];
-      if (next === undefined || Math.floor(ring.ts[next]! / OVERVIEW_STEP_MS) !== Math.floor(ring.ts[p]! / OVERVIEW_STEP_MS)) thinned.push(p);
-    }
     const out: Record<MetricName, Points> = {};
-    for (const name of OVERVIEW_METRICS) if (ring.columns.has(name)) out[name] = ring.points(name, thinned);
+    for (const name of OVERVIEW_METRICS) {
+      const col = ring.columns.get(name);
+      if (!col) continue;
+      const points: Points = [];
+      let slot = Number.NaN;
+      for (const p of positions) {
+        const v = col[p]!;
+        if (Number.isNaN(v)) continue;
+        const ts = ring.ts[p]!;
+        const s = Math.floor(ts / OVERVIEW_STEP_MS);
+        if (s === slot) points[points.length - 1] = [ts, v];
+        else points.push([ts, v]);
+        slot = s;
+      }
+      out[name] = points;
+    }
     return out;
   }
 

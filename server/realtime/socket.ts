@@ -198,12 +198,14 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     draining = false;
   }
 
+  // Every node pushes to its own viewers (io.local): samples and alerts of other nodes reach it
+  // through the cluster's messages (cluster/cross-node.ts) and are pushed here the same way.
   const unsubscribe = deps.bus.subscribe('realtime', ({ samples }) => {
     // A late sample (an agent's backlog) is drawn too, as far as any viewer's window reaches.
     const oldest = now() - SNAPSHOT_MAX_WINDOW_MS;
-    for (const sample of samples) if (sample.ts >= oldest) io.to(LIVE_ROOM).emit('metrics', sample);
+    for (const sample of samples) if (sample.ts >= oldest) io.local.to(LIVE_ROOM).emit('metrics', sample);
   });
-  const offCatalog = deps.catalog.onAdded((added: MetricInfo[]) => io.to(LIVE_ROOM).emit('catalog', added));
+  const offCatalog = deps.catalog.onAdded((added: MetricInfo[]) => io.local.to(LIVE_ROOM).emit('catalog', added));
 
   const audience: AudienceCounts = {
     viewers: () => io.of('/').sockets.size,
@@ -214,9 +216,10 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   return {
     io,
     audience,
-    emitAlert: (alert: Alert) => io.to(LIVE_ROOM).emit('alert', alert),
-    emitHosts: (hosts: HostInfo[]) => io.to(LIVE_ROOM).emit('hosts', hosts),
-    emitStatus: (status: ServerStatus) => io.to(LIVE_ROOM).emit('status', status),
+    emitAlert: (alert: Alert) => io.local.to(LIVE_ROOM).emit('alert', alert),
+    emitHosts: (hosts: HostInfo[]) => io.local.to(LIVE_ROOM).emit('hosts', hosts),
+    emitStatus: (status: ServerStatus) => io.local.to(LIVE_ROOM).emit('status', status),
+    emitCatalog: (added: MetricInfo[]) => io.local.to(LIVE_ROOM).emit('catalog', added),
     async close() {
       unsubscribe();
       offCatalog();

@@ -14,7 +14,7 @@ import type { Database } from './db.ts';
 const log = createLogger('db');
 
 /** Error codes and messages of a database that is away (not of a bad query). */
-const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '3D000']);
 const OUTAGE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the embedded database stopped|database closed|Cannot use a pool after calling end/i;
 
 export function isOutageError(err: unknown): boolean {

@@ -87,12 +87,13 @@ export async function maintain(db: Db, ctx: StoreContext, policy: RetentionPolic
   return { sealed: sealed.samples };
 }
 
-/** Runs `maintain` every minute until `signal` aborts. */
-export function startMaintenance(db: Db, ctx: StoreContext, retentionDays: number, signal: AbortSignal): Promise<void> {
+/** Runs `maintain` every minute until `signal` aborts, while `active()` (the cluster leader does it). */
+export function startMaintenance(db: Db, ctx: StoreContext, retentionDays: number, signal: AbortSignal, active: () => boolean = () => true): Promise<void> {
   const policy = retentionPolicy(retentionDays);
   let lastPrune = 0;
   return runLoop(
     async () => {
+      if (!active()) return;
       const now = Date.now();
       const prune = now - lastPrune >= HOUR;
       const { sealed } = await maintain(db, ctx, policy, now, prune);

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, serial, smallint,
+  bigserial, boolean, check, customType, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, serial, smallint,
   smallserial, text, timestamp, uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { AlertEventKind, AlertState, Channel, DeliveryStatus, Level, Operator } from '../../shared/alerts.ts';
@@ -12,6 +12,7 @@ import type { KioskView, Role } from '../../shared/auth.ts';
 import type { MetricKind } from '../../shared/catalog.ts';
 import type { SeriesSelector } from '../../shared/apps.ts';
 import type { HostKind } from '../../shared/events.ts';
+import type { Report } from '../../shared/reports.ts';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 const tsCol = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
@@ -175,6 +176,27 @@ export const settings = pgTable('settings', {
   updatedAt: tsCol('updated_at').notNull().defaultNow(),
 });
 
+/** The server nodes of one installation (PostgreSQL), each refreshing its row every few seconds. */
+export const clusterNodes = pgTable('cluster_nodes', {
+  name: text('name').primaryKey(),
+  startedAt: tsCol('started_at').notNull(),
+  lastSeen: tsCol('last_seen').notNull(),
+  viewers: integer('viewers').notNull().default(0),
+  agents: integer('agents').notNull().default(0),
+});
+
+/**
+ * The leader's fencing token: a node that takes the advisory lock bumps
+ * `epoch`; leader-only writes check it in their own transaction, so a node
+ * that lost the lock (and does not know yet) has its late writes refused.
+ */
+export const clusterLeader = pgTable('cluster_leader', {
+  id: smallint('id').primaryKey(),
+  epoch: integer('epoch').notNull(),
+  node: text('node').notNull(),
+  since: tsCol('since').notNull(),
+});
+
 /** Used by @socket.io/postgres-adapter when several server nodes share PostgreSQL. */
 export const socketIoAttachments = pgTable('socket_io_attachments', {
   id: bigserial('id', { mode: 'number' }).unique(),
@@ -267,18 +289,40 @@ export const alertRuleStates = pgTable(
 );
 
 /**
- * Notifications to send, written in the same transaction as the alert change
- * that causes them; a worker delivers them with retries.
+ * Daily reports, kept once the day is over: readable after the samples
+ * they were made from have expired. One per local day (the unique key is
+ * what makes the scheduled email go out once, whatever the number of
+ * server nodes or restarts).
+ */
+export const reports = pgTable('reports', {
+  id: serial('id').primaryKey(),
+  day: date('day', { mode: 'string' }).notNull().unique(),
+  /** The time zone the day was taken in. */
+  tz: text('tz').notNull(),
+  generatedAt: tsCol('generated_at').notNull().defaultNow(),
+  /** When the daily schedule queued its email; null: not yet (the report was stored by a manual send). Set once. */
+  scheduledAt: tsCol('scheduled_at'),
+  report: jsonb('report').$type<Report>().notNull(),
+});
+
+/** Why a notification is sent: an alert fired, still fires or resolved, or a report is mailed. */
+export type OutboxReason = 'firing' | 'repeat' | 'resolved' | 'report';
+
+/**
+ * Notifications to send, written in the same transaction as the change
+ * that causes them (an alert's, or a report queued for email); a worker
+ * delivers them with retries. Each row is about one alert or one report.
  */
 export const notificationOutbox = pgTable(
   'notification_outbox',
   {
     id: serial('id').primaryKey(),
-    alertId: integer('alert_id')
-      .notNull()
-      .references(() => alerts.id, { onDelete: 'cascade' }),
+    alertId: integer('alert_id').references(() => alerts.id, { onDelete: 'cascade' }),
+    reportId: integer('report_id').references(() => reports.id, { onDelete: 'cascade' }),
+    /** A report's recipient (REPORT_EMAIL_TO when it was queued); alerts go to their channel's configured address. */
+    recipient: text('recipient'),
     channel: text('channel').$type<Channel>().notNull(),
-    reason: text('reason').$type<'firing' | 'repeat' | 'resolved'>().notNull(),
+    reason: text('reason').$type<OutboxReason>().notNull(),
     status: text('status').$type<DeliveryStatus>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: tsCol('next_attempt_at').notNull().defaultNow(),
@@ -289,6 +333,8 @@ export const notificationOutbox = pgTable(
   (t) => [
     index('notification_outbox_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index('notification_outbox_alert_idx').on(t.alertId),
+    index('notification_outbox_report_idx').on(t.reportId),
+    check('notification_outbox_one_subject', sql`(alert_id IS NULL) <> (report_id IS NULL)`),
   ],
 );
 
@@ -382,6 +428,7 @@ export type UserRow = typeof users.$inferSelect;
 export type RuleRow = typeof alertRules.$inferSelect;
 export type AlertRow = typeof alerts.$inferSelect;
 export type OutboxRow = typeof notificationOutbox.$inferSelect;
+export type ReportRow = typeof reports.$inferSelect;
 export type SilenceRow = typeof silences.$inferSelect;
 export type SampleRow = typeof samples.$inferInsert;
 export type BlockRow = typeof sampleBlocks.$inferSelect;

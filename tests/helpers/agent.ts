@@ -29,7 +29,7 @@ export interface AgentProcess {
 export async function spawnAgent(opts: { url: string; token: string; name: string; dataDir: string; intervalMs?: number; env?: Record<string, string> }): Promise<AgentProcess> {
   const file = await agentBundle();
   const child = spawn(process.execPath, [file, '--server', opts.url, '--token', opts.token, '--name', opts.name, '--data-dir', opts.dataDir], {
-    env: { PATH: process.env.PATH ?? '', COLLECT_INTERVAL_MS: String(opts.intervalMs ?? 250), LOG_LEVEL: 'info', ...opts.env },
+    env: { PATH: process.env.PATH ?? '', COLLECT_INTERVAL_MS: String(opts.intervalMs ?? 250), LOG_LEVEL: 'info', LOG_FORMAT: 'pretty', ...opts.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -124,8 +124,8 @@ describe('HTTP API', () => {
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     assert.match(text, /^# TYPE glasswatch_cpu_usage_percent gauge$/m);
-    assert.match(text, /^glasswatch_cpu_count\{host="test-host"\} \d+ \d{13}$/m);
-    assert.match(text, /^glasswatch_self_rss_mb\{host="test-host"\} [\d.]+ \d{13}$/m);
+    assert.match(text, /^glasswatch_cpu_count\{host="test-host",glasswatch_node="[^"]+"\} \d+ \d{13}$/m);
+    assert.match(text, /^glasswatch_self_rss_mb\{host="test-host",glasswatch_node="[^"]+"\} [\d.]+ \d{13}$/m);
   });
 
   it('a browser asking for /metrics gets the history page instead', async () => {

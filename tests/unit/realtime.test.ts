@@ -86,6 +86,15 @@ describe('recent window', () => {
     assert.deepEqual(Object.keys(s.b!), ['cpu.usage_percent']);
     assert.deepEqual(s.b!['cpu.usage_percent']!.map(([, v]) => v), [9, 19, 29, 39, 49, 59]);
   });
+
+  it('keeps a down host\'s last numbers in its overview: a host.up-only tick does not hide them', () => {
+    const w = createRecentWindow({ windowMs: 600_000, intervalOf: oneSecond });
+    w.push([{ host: 'b', ts: 1000, values: { 'cpu.usage_percent': 40, 'host.up': 1 } }]);
+    w.push([{ host: 'b', ts: 5000, values: { 'host.up': 0 } }]);
+    const s = w.series(0, new Set()).b!;
+    assert.deepEqual(s['cpu.usage_percent'], [[1000, 40]]);
+    assert.deepEqual(s['host.up'], [[5000, 0]]);
+  });
 });
 
 describe('Prometheus exposition', () => {

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { API } from '../../../shared/routes.ts';
 import { bodyParser } from '@koa/bodyparser';
 import type { AppPanels, DerivedResponse } from '../../../shared/apps.ts';
 import { appPanelsSchema, derivedCreateSchema, targetCreateSchema, targetPatchSchema } from '../../../shared/apps-schemas.ts';
@@ -26,45 +27,45 @@ export interface AppRouteDeps {
  * (an agent token), derived ratios and the Application panels.
  */
 export function appRoutes(deps: AppRouteDeps) {
-  const router = new Router({ prefix: '/api' });
+  const router = new Router();
   const viewer = requireRole('viewer');
   const admin = requireRole('admin');
 
-  router.get('/targets', viewer, (ctx) => {
+  router.get(API.targets, viewer, (ctx) => {
     ctx.body = { targets: deps.targets.list() } satisfies TargetsResponse;
   });
-  router.post('/targets', admin, async (ctx) => {
+  router.post(API.targets, admin, async (ctx) => {
     const input = parseInput(ctx, targetCreateSchema, jsonBody(ctx), 'body');
     ctx.status = 201;
     ctx.body = await deps.targets.create(input, principalOf(ctx), requestOrigin(ctx));
   });
-  router.patch('/targets/:id', admin, async (ctx) => {
+  router.patch(API.target, admin, async (ctx) => {
     const id = idParam(ctx);
     const patch = parseInput(ctx, targetPatchSchema, jsonBody(ctx), 'body');
     ctx.body = await deps.targets.update(id, patch, principalOf(ctx), requestOrigin(ctx));
   });
-  router.delete('/targets/:id', admin, async (ctx) => {
+  router.delete(API.target, admin, async (ctx) => {
     await deps.targets.remove(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
     ctx.status = 204;
   });
 
-  router.get('/derived', viewer, (ctx) => {
+  router.get(API.derived, viewer, (ctx) => {
     ctx.body = { derived: deps.derived.list() } satisfies DerivedResponse;
   });
-  router.post('/derived', admin, async (ctx) => {
+  router.post(API.derived, admin, async (ctx) => {
     const input = parseInput(ctx, derivedCreateSchema, jsonBody(ctx), 'body');
     ctx.status = 201;
     ctx.body = await deps.derived.create(input, principalOf(ctx), requestOrigin(ctx));
   });
-  router.delete('/derived/:id', admin, async (ctx) => {
+  router.delete(API.derivedOne, admin, async (ctx) => {
     await deps.derived.remove(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
     ctx.status = 204;
   });
 
-  router.get('/settings/app-panels', viewer, (ctx) => {
+  router.get(API.appPanels, viewer, (ctx) => {
     ctx.body = deps.panels.get() satisfies AppPanels;
   });
-  router.put('/settings/app-panels', admin, async (ctx) => {
+  router.put(API.appPanels, admin, async (ctx) => {
     const input = parseInput(ctx, appPanelsSchema, jsonBody(ctx), 'body');
     ctx.body = await deps.panels.set(input, principalOf(ctx), requestOrigin(ctx));
   });
@@ -81,7 +82,7 @@ export function appRoutes(deps: AppRouteDeps) {
       ctx.throw(400, `request body is not valid JSON: ${err.message}`, { code: 'invalid_json' });
     },
   });
-  router.post('/ingest', pushBody, storableInput(), async (ctx) => {
+  router.post(API.ingest, pushBody, storableInput(), async (ctx) => {
     const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('Authorization'))?.[1];
     let body: Parameters<typeof deps.push.push>[1];
     if (ctx.is('application/json')) body = { kind: 'json', body: ctx.request.body };

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { API } from '../../../shared/routes.ts';
 import type { Context } from 'koa';
 import { type Me } from '../../../shared/auth.ts';
 import { auditQuery, displayCreateSchema, displayPatchSchema, loginSchema, userCreateSchema, userPatchSchema } from '../../../shared/auth-schemas.ts';
@@ -11,9 +12,9 @@ import { idParam, jsonBody } from './params.ts';
 
 export function authRoutes(deps: { auth: AuthService; db: Db; secureCookies: boolean }) {
   const { auth } = deps;
-  const router = new Router({ prefix: '/api' });
+  const router = new Router();
 
-  router.post('/auth/login', async (ctx) => {
+  router.post(API.login, async (ctx) => {
     const { username, password } = parseInput(ctx, loginSchema, jsonBody(ctx), 'body');
     try {
       const { token, principal } = await auth.login(username, password, requestOrigin(ctx));
@@ -30,56 +31,56 @@ export function authRoutes(deps: { auth: AuthService; db: Db; secureCookies: boo
     }
   });
 
-  router.post('/auth/logout', async (ctx) => {
+  router.post(API.logout, async (ctx) => {
     const token = ctx.cookies.get(SESSION_COOKIE);
     if (token) await auth.logout(token, requestOrigin(ctx));
     ctx.cookies.set(SESSION_COOKIE, null, { path: '/' });
     ctx.status = 204;
   });
 
-  router.get('/auth/me', requireRole('viewer'), (ctx) => {
+  router.get(API.me, requireRole('viewer'), (ctx) => {
     const p = principalOf(ctx);
     ctx.body = { kind: p.kind, name: p.kind === 'user' ? p.username : p.name, role: p.role } satisfies Me;
   });
 
   const admin = requireRole('admin');
-  router.get('/users', admin, async (ctx) => {
+  router.get(API.users, admin, async (ctx) => {
     ctx.body = { users: await auth.listUsers() };
   });
-  router.post('/users', admin, async (ctx) => {
+  router.post(API.users, admin, async (ctx) => {
     const input = parseInput(ctx, userCreateSchema, jsonBody(ctx), 'body');
     ctx.status = 201;
     ctx.body = await auth.createUser(input, principalOf(ctx), requestOrigin(ctx));
   });
-  router.patch('/users/:id', admin, async (ctx) => {
+  router.patch(API.user, admin, async (ctx) => {
     const id = idParam(ctx);
     const patch = parseInput(ctx, userPatchSchema, jsonBody(ctx), 'body');
     ctx.body = await auth.updateUser(id, patch, principalOf(ctx), requestOrigin(ctx));
   });
-  router.delete('/users/:id', admin, async (ctx) => {
+  router.delete(API.user, admin, async (ctx) => {
     await auth.deleteUser(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
     ctx.status = 204;
   });
 
-  router.get('/displays', admin, async (ctx) => {
+  router.get(API.displays, admin, async (ctx) => {
     ctx.body = { displays: await auth.listDisplays() };
   });
-  router.post('/displays', admin, async (ctx) => {
+  router.post(API.displays, admin, async (ctx) => {
     const input = parseInput(ctx, displayCreateSchema, jsonBody(ctx), 'body');
     ctx.status = 201;
     ctx.body = await auth.createDisplay(input, principalOf(ctx), requestOrigin(ctx));
   });
-  router.patch('/displays/:id', admin, async (ctx) => {
+  router.patch(API.display, admin, async (ctx) => {
     const id = idParam(ctx);
     const patch = parseInput(ctx, displayPatchSchema, jsonBody(ctx), 'body');
     ctx.body = await auth.updateDisplay(id, patch, principalOf(ctx), requestOrigin(ctx));
   });
-  router.delete('/displays/:id', admin, async (ctx) => {
+  router.delete(API.display, admin, async (ctx) => {
     await auth.revokeDisplay(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
     ctx.status = 204;
   });
 
-  router.get('/audit', admin, async (ctx: Context) => {
+  router.get(API.audit, admin, async (ctx: Context) => {
     ctx.body = { entries: await listAudit(deps.db, parseInput(ctx, auditQuery, ctx.query)) };
   });
 

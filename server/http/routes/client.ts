@@ -7,16 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Context, Next } from 'koa';
 import serve from 'koa-static';
+import { PAGE_PATHS, PUBLIC } from '../../../shared/routes.ts';
 
 export const CLIENT_DIST = path.resolve(import.meta.dirname, '../../../client/dist');
 
-/** Paths the client router owns. */
-export const PAGE_PATHS = ['/', '/alerts', '/metrics', '/reports', '/rules', '/admin', '/kiosk', '/login'];
-
 export function wantsPage(ctx: Context): boolean {
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return false;
-  if (ctx.path === '/metrics') return ctx.get('Accept').includes('text/html');
-  return PAGE_PATHS.includes(ctx.path);
+  if (ctx.path === PUBLIC.metrics) return ctx.get('Accept').includes('text/html');
+  return (PAGE_PATHS as readonly string[]).includes(ctx.path);
 }
 
 export function clientRoutes(distDir = CLIENT_DIST) {
@@ -36,7 +34,7 @@ export function clientRoutes(distDir = CLIENT_DIST) {
       ctx.body = fs.createReadStream(indexFile);
       return;
     }
-    if (ctx.path.startsWith('/api/') || ctx.path === '/metrics') return next();
+    if (ctx.path.startsWith('/api/') || ctx.path === PUBLIC.metrics) return next();
     return assets(ctx, next);
   };
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Router } from '@koa/router';
+import { PUBLIC } from '../../../shared/routes.ts';
 import { createLogger } from '../../lib/log.ts';
 
 const log = createLogger('http');
@@ -28,7 +29,7 @@ export function downloadRoutes(deps: { build(outfile: string): Promise<string> }
       throw err;
     }));
 
-  router.get('/downloads/glasswatch-agent.mjs', async (ctx) => {
+  router.get(PUBLIC.agentDownload, async (ctx) => {
     try {
       ctx.body = await bundle();
     } catch (err) {

@@ -1,13 +1,14 @@
 import { Router } from '@koa/router';
+import { PUBLIC } from '../../../shared/routes.ts';
 import type { Database } from '../../store/db.ts';
 
 /** Liveness (the process serves) and readiness (the database answers). */
 export function healthRoutes(deps: { database: Database }) {
   const router = new Router();
-  router.get('/healthz', (ctx) => {
+  router.get(PUBLIC.healthz, (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  router.get('/readyz', async (ctx) => {
+  router.get(PUBLIC.readyz, async (ctx) => {
     try {
       await deps.database.ping();
       ctx.body = { status: 'ready', database: deps.database.kind };

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { API } from '../../../shared/routes.ts';
 import type { Context } from 'koa';
 import {
   currentQuery, HISTORY_DEFAULT_POINTS, HISTORY_DEFAULT_RANGE_MS, HISTORY_MAX_RANGE_MS, historyQuery,
@@ -29,18 +30,18 @@ const FUTURE_SLACK_MS = 86_400_000;
 const CURRENT_MAX_TICKS = 3;
 
 export function metricsApiRoutes(deps: MetricsApiDeps) {
-  const router = new Router({ prefix: '/api' });
-  router.use(['/hosts', '/metrics'], requireRole('viewer'));
+  const router = new Router();
+  router.use([API.hosts, '/api/metrics'], requireRole('viewer'));
 
-  router.get('/hosts', (ctx) => {
+  router.get(API.hosts, (ctx) => {
     ctx.body = { hosts: deps.hosts.list() } satisfies HostsResponse;
   });
 
-  router.get('/metrics/catalog', (ctx) => {
+  router.get(API.metricsCatalog, (ctx) => {
     ctx.body = { metrics: deps.catalog.list() } satisfies CatalogResponse;
   });
 
-  router.get('/metrics/current', (ctx) => {
+  router.get(API.metricsCurrent, (ctx) => {
     const { host = deps.localHost } = parseInput(ctx, currentQuery, ctx.query);
     const info = deps.hosts.list().find((h) => h.name === host);
     if (!info) return ctx.throw(404, `unknown host "${host}"`, { code: 'unknown_host' });
@@ -55,7 +56,7 @@ export function metricsApiRoutes(deps: MetricsApiDeps) {
   };
 
   // A history read is the one request that makes the database work hard: a few at a time per client.
-  router.get('/metrics/history', concurrencyCap(4), async (ctx) => {
+  router.get(API.metricsHistory, concurrencyCap(4), async (ctx) => {
     const q = parseInput(ctx, historyQuery, ctx.query);
     const host = q.host ?? deps.localHost;
     const now = Date.now();

@@ -1,4 +1,5 @@
 import { Router } from '@koa/router';
+import { PUBLIC } from '../../../shared/routes.ts';
 import { isBuiltinMetric, metricDef, seriesFamily, type MetricDef } from '../../../shared/catalog.ts';
 import type { HostRegistry } from '../../fleet/hosts.ts';
 import type { RecentWindow } from '../../realtime/recent-window.ts';
@@ -63,7 +64,7 @@ export function renderExposition(hosts: ExposedHost[], info: { version: string; 
 
 export function prometheusRoutes(deps: { recent: RecentWindow; hosts: HostRegistry; catalog: MetricCatalog; version: string; startedAtMs: number; node?: string }) {
   const router = new Router();
-  router.get('/metrics', (ctx) => {
+  router.get(PUBLIC.metrics, (ctx) => {
     const now = Date.now();
     const exposed: ExposedHost[] = [];
     for (const h of deps.hosts.list(now)) {
