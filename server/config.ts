@@ -44,6 +44,12 @@ const envSchema = z.object({
     .transform((tz) => tz.replace(/^:/, ''))
     .refine(isTimeZone, 'is not a time zone known to Intl (e.g. Europe/Berlin, UTC)')
     .optional(),
+  TELEGRAM_BOT_TOKEN: optionalText,
+  TELEGRAM_API_URL: z.string().trim().url().default('https://api.telegram.org'),
+  PAGERDUTY_EVENTS_URL: z.string().trim().url().default('https://events.pagerduty.com/v2/enqueue'),
+  SMS_GATEWAY_URL: z.string().trim().url().optional(),
+  SMS_BODY_TEMPLATE: z.string().min(1).refine((t) => t.includes('{{to}}') && t.includes('{{text}}'), 'must contain {{to}} and {{text}}').optional(),
+  SMS_GATEWAY_AUTH: optionalText,
   NODE_NAME: z.string().trim().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'letters, digits, ".", "_", ":" or "-" (at most 64)').optional(),
 });
 
@@ -72,6 +78,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     collectIntervalMs: e.COLLECT_INTERVAL_MS,
     retentionDays: e.RETENTION_DAYS,
     smtp: { url: e.SMTP_URL, from: e.ALERT_EMAIL_FROM, to: e.ALERT_EMAIL_TO },
+    /** Settings of the notification channels that need the server's (not the rule's) configuration. */
+    channels: {
+      telegram: { botToken: e.TELEGRAM_BOT_TOKEN, apiUrl: e.TELEGRAM_API_URL },
+      pagerduty: { eventsUrl: e.PAGERDUTY_EVENTS_URL },
+      sms: { url: e.SMS_GATEWAY_URL, template: e.SMS_BODY_TEMPLATE, auth: e.SMS_GATEWAY_AUTH },
+    },
     adminPassword: e.ADMIN_PASSWORD,
     publicUrl: (e.PUBLIC_URL ?? `http://${shownHost}:${e.PORT}`).replace(/\/$/, ''),
     redisUrl: e.REDIS_URL,

@@ -135,7 +135,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     },
     onQueued: () => void outbox?.kick(),
   });
-  const notifiers = createNotifiers(config.smtp);
+  const notifiers = createNotifiers({ email: config.smtp, ...config.channels });
   const reports = createReportService({
     db, timeZone: config.reports.timeZone, publicUrl: config.publicUrl, retentionDays: config.retentionDays, emailTo: config.reports.emailTo,
     onQueued: () => void outbox?.kick(), now: opts.reports?.now,

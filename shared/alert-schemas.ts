@@ -4,30 +4,22 @@
  */
 import { z } from 'zod';
 import { hostName, metricName } from './api.ts';
-import { ALERT_STATES, LEVELS, OPERATORS, type Channel, type Operator } from './alerts.ts';
+import { ALERT_STATES, LEVELS, OPERATORS, type Operator } from './alerts.ts';
+import { checkChannel, type Channel } from './channels.ts';
 import { INT4_MAX } from './text.ts';
 import { isBuiltinMetric, METRICS, type MetricDef, type MetricName } from './catalog.ts';
 
 const finite = (what: string) =>
   z.number({ error: `${what} must be a number` }).refine(Number.isFinite, `${what} must be a finite number`);
 
-const webhookUrl = z.string().refine((s) => {
-  try {
-    const url = new URL(s);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}, 'webhook needs an http(s) URL');
-
-export const channelSchema = z.union([
-  z.literal('dashboard'),
-  z.literal('email'),
-  z
-    .string()
-    .startsWith('webhook:', 'channel must be "dashboard", "email" or "webhook:<url>"')
-    .refine((c) => webhookUrl.safeParse(c.slice('webhook:'.length)).success, 'webhook needs an http(s) URL after "webhook:"'),
-]) as z.ZodType<Channel>;
+/** `dashboard`, `email` or `kind:target` of the channel table (shared/channels.ts), checked there. */
+export const channelSchema = z
+  .string({ error: 'a channel is a string, e.g. "email" or "webhook:https://…"' })
+  .max(2000, 'a channel is at most 2000 characters')
+  .superRefine((c, ctx) => {
+    const problem = checkChannel(c);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }) as unknown as z.ZodType<Channel>;
 
 const ruleFields = {
   name: z.string().trim().min(1, 'name is required').max(120, 'name is at most 120 characters'),

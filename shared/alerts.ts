@@ -16,14 +16,8 @@ export const LEVEL_RANK: Record<Level, number> = { INFO: 1, WARNING: 2, CRITICAL
 export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
-/** `dashboard`, `email` or `webhook:<http(s) URL>`. */
-export type Channel = 'dashboard' | 'email' | `webhook:${string}`;
-export const CHANNEL_KINDS = ['dashboard', 'email', 'webhook'] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
-
-export function channelKind(channel: Channel): ChannelKind {
-  return channel.startsWith('webhook:') ? 'webhook' : (channel as 'dashboard' | 'email');
-}
+export { CHANNEL_KINDS, channelKind, type Channel, type ChannelKind } from './channels.ts';
+import type { Channel } from './channels.ts';
 
 export interface Rule {
   id: number;

@@ -4,6 +4,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, lte, ne, type SQL } from 'drizzle-orm';
 import type { Alert, AlertDetail, AlertEventKind, Channel, Delivery, Rule, Silence } from '../../shared/alerts.ts';
+import { maskChannel } from '../../shared/channels.ts';
 import type { MetricName } from '../../shared/catalog.ts';
 import type { Db } from '../store/db.ts';
 import {
@@ -50,7 +51,8 @@ export function toSilence(s: SilenceRow): Silence {
 
 function toDelivery(o: OutboxRow): Delivery {
   // Rows read by alert id are alert notifications: their reason is never 'report'.
-  return { channel: o.channel, reason: o.reason as Delivery['reason'], status: o.status, attempts: o.attempts, lastError: o.lastError, sentAt: ms(o.sentAt) };
+  // Every viewer sees deliveries: a secret target (a webhook URL, a routing key) is masked.
+  return { channel: maskChannel(o.channel) as Channel, reason: o.reason as Delivery['reason'], status: o.status, attempts: o.attempts, lastError: o.lastError, sentAt: ms(o.sentAt) };
 }
 
 function toAlert(a: AlertRow, deliveries: OutboxRow[]): Alert {

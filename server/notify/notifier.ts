@@ -1,4 +1,5 @@
-import type { Alert, Channel, ChannelKind, Delivery } from '../../shared/alerts.ts';
+import type { Alert, Delivery } from '../../shared/alerts.ts';
+import { channelTarget, type Channel, type ChannelKind } from '../../shared/channels.ts';
 
 export interface Notification {
   alert: Alert;
@@ -18,6 +19,31 @@ export interface Notifier {
   notConfigured(): string | null;
   send(n: Notification, signal: AbortSignal): Promise<void>;
 }
+
+/** The target of the notification's channel: the URL after `slack:`, the chat id after `telegram:`. */
+export const targetOf = (n: Notification) => channelTarget(n.channel);
+
+/**
+ * POSTs JSON (or another body) and throws a descriptive error unless the
+ * answer is 2xx: the status and the start of the body, which is where chat
+ * services say what they did not like. Redirects are refused.
+ */
+export async function post(url: string, body: unknown, signal: AbortSignal, headers: Record<string, string> = {}): Promise<string> {
+  const isText = typeof body === 'string';
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': isText ? 'text/plain' : 'application/json', 'user-agent': 'glasswatch', ...headers },
+    body: isText ? body : JSON.stringify(body),
+    signal,
+    redirect: 'error',
+  });
+  const text = (await res.text()).slice(0, 300);
+  if (!res.ok) throw new Error(`HTTP ${res.status}${text ? `: ${text.replace(/\s+/g, ' ').trim()}` : ''}`);
+  return text;
+}
+
+/** The level as chat services colour it. */
+export const LEVEL_COLOR: Record<Alert['level'], string> = { INFO: '#3b82f6', WARNING: '#f59e0b', CRITICAL: '#ef4444' };
 
 /** One line a person reads first: "[CRITICAL] CPU usage critical on web-1 — firing". */
 export function headline(n: Notification): string {

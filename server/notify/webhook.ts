@@ -1,4 +1,4 @@
-import { details, headline, type Notifier } from './notifier.ts';
+import { details, headline, post, targetOf, type Notifier } from './notifier.ts';
 
 /**
  * A JSON POST to the URL of a `webhook:<url>` channel. The body has a
@@ -9,16 +9,7 @@ export function createWebhookNotifier(): Notifier {
     kind: 'webhook',
     notConfigured: () => null,
     async send(n, signal) {
-      const url = n.channel.slice('webhook:'.length);
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'glasswatch' },
-        body: JSON.stringify({ text: `*${headline(n)}*\n${details(n)}`, reason: n.reason, alert: n.alert, link: n.link }),
-        signal,
-        redirect: 'error',
-      });
-      await res.body?.cancel();
-      if (!res.ok) throw new Error(`webhook answered HTTP ${res.status}`);
+      await post(targetOf(n), { text: `*${headline(n)}*\n${details(n)}`, reason: n.reason, alert: n.alert, link: n.link }, signal);
     },
   };
 }

@@ -1,7 +1,9 @@
 import { Router } from '@koa/router';
 import { API } from '../../../shared/routes.ts';
 import type { Context } from 'koa';
-import { type ChannelKind } from '../../../shared/alerts.ts';
+import type { Channel, ChannelKind, Rule } from '../../../shared/alerts.ts';
+import { hasRole } from '../../../shared/auth.ts';
+import { maskChannel } from '../../../shared/channels.ts';
 import { alertListQuery, noteSchema, ruleCreateSchema, rulePatchSchema, silenceCreateSchema } from '../../../shared/alert-schemas.ts';
 import type { Actor, AlertService } from '../../alerts/service.ts';
 import type { Notifier } from '../../notify/notifier.ts';
@@ -42,13 +44,16 @@ export function alertRoutes(deps: { alerts: AlertService; notifiers: Record<Chan
     ctx.body = await alerts.resolve(id, actor(ctx), note);
   });
 
+  // A channel's target can be a secret (a webhook URL, a routing key): only admins see it whole.
+  const shown = (ctx: Context, rule: Rule): Rule =>
+    hasRole(principalOf(ctx).role, 'admin') ? rule : { ...rule, channels: rule.channels.map((c) => maskChannel(c) as Channel) };
   router.get(API.rules, viewer, (ctx) => {
-    ctx.body = { rules: alerts.rules() };
+    ctx.body = { rules: alerts.rules().map((r) => shown(ctx, r)) };
   });
   router.get(API.rule, viewer, (ctx) => {
     const rule = alerts.rule(idParam(ctx));
-    if (!rule) ctx.throw(404, 'rule not found', { code: 'not_found' });
-    ctx.body = rule;
+    if (!rule) return ctx.throw(404, 'rule not found', { code: 'not_found' });
+    ctx.body = shown(ctx, rule);
   });
   router.post(API.rules, admin, async (ctx) => {
     const input = parseInput(ctx, ruleCreateSchema, jsonBody(ctx), 'body');
