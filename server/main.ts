@@ -8,7 +8,8 @@ import os from 'node:os';
 import { isBuiltinMetric, METRICS, type MetricDef } from '../shared/catalog.ts';
 import { SNAPSHOT_MAX_WINDOW_MS, type MetricsEvent, type ServerInfo } from '../shared/events.ts';
 import { startCollector } from './collect/scheduler.ts';
-import { createSources } from './collect/sources/index.ts';
+import { createSources, type SourceDeps } from './collect/sources/index.ts';
+import type { Source } from './collect/source.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './http/app.ts';
 import { answerClientErrors } from './http/fairness.ts';
@@ -54,6 +55,12 @@ export interface RunningServer {
   firstAdmin: { username: string; password: string; generated: boolean } | null;
   /** The server's database (tests read what it stored through it). */
   database: Database;
+  /**
+   * Resolves once everything already started has settled: queued samples
+   * written, alert changes applied, notifications delivered or scheduled for
+   * retry. What tests await instead of sleeping.
+   */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,6 +70,8 @@ export interface StartOptions {
   clientDist?: string;
   /** Retry timing of notifications (tests shorten it). */
   outbox?: Pick<OutboxDeps, 'retryBaseMs' | 'maxRetryMs' | 'pollMs'>;
+  /** The sources of this machine's samples (tests give ones whose values they set). Default: the real ones. */
+  sources?: (deps: SourceDeps) => readonly Source[];
   /** The daily report's clock and cadence (tests move the clock to REPORT_TIME). */
   reports?: ReportSchedulerOptions;
 }
@@ -206,7 +215,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     if (leading) void Promise.all([alerts.reloadState(), targets.reload()]).then(() => outbox?.kick());
   });
   const stopWatching = watchRevocations(realtime.io, auth, stop.signal);
-  const sources = createSources({ db, audience: realtime.audience });
+  const sources = (opts.sources ?? createSources)({ db, audience: realtime.audience });
   const publishLocal = (sample: MetricsEvent) =>
     ingest.accept(localHost, [sample], { kind: 'server', fresh: true, intervalMs: config.collectIntervalMs }).catch((err) => log.warn('storing a sample failed', err));
   const loops = [
@@ -235,6 +244,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     port,
     firstAdmin,
     database,
+    async idle() {
+      await writer.flush();
+      await alerts.idle();
+      await outbox.idle();
+      await alerts.idle();
+    },
     close() {
       closing ??= (async () => {
         stop.abort();

@@ -241,6 +241,14 @@ export function startOutbox(deps: OutboxDeps) {
   const loop = runLoop(() => kick(), { intervalMs: deps.pollMs ?? 1000, signal: deps.signal, log });
   return {
     kick,
+    /** Resolves once a pass has run and every delivery it started has ended (tests await this instead of sleeping). */
+    async idle() {
+      await kick();
+      while (deliveries.size > 0 || running) {
+        await Promise.all(deliveries);
+        await running;
+      }
+    },
     async stopped() {
       await loop;
       await running;

@@ -19,6 +19,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Notification retry timing; tests use short delays. */
   outbox?: StartOptions['outbox'];
+  /** This machine's sources (default: the real ones). */
+  sources?: StartOptions['sources'];
 }
 
 /** The first admin's password in tests (the product reads it from ADMIN_PASSWORD). */
@@ -47,6 +49,8 @@ export interface TestServer {
   admin(): Promise<Session>;
   /** Reads through the server's own database handle (an embedded database opens once). */
   read<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  /** Resolves once samples are written, alert changes applied and notifications delivered (see RunningServer.idle). */
+  idle(): Promise<void>;
   /** A user with this name and role, created by the admin on first use (cached), logged in. */
   user(username: string, role: Role): Promise<Session>;
   close(): Promise<void>;
@@ -108,6 +112,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const server = await startServer(config, {
     hostName: opts.hostName ?? 'test-host',
     outbox: opts.outbox ?? { retryBaseMs: 200, maxRetryMs: 1000, pollMs: 100 },
+    ...(opts.sources ? { sources: opts.sources } : {}),
   });
   let admin: Promise<Session> | undefined;
   const users = new Map<string, Promise<Session>>();
@@ -118,6 +123,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     login: (username, password) => login(server.url, username, password),
     admin: () => (admin ??= login(server.url, 'admin', TEST_ADMIN_PASSWORD)),
     read: (fn) => fn(server.database.db),
+    idle: () => server.idle(),
     user(username, role) {
       let session = users.get(username);
       if (!session) {
