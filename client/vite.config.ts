@@ -41,12 +41,16 @@ export default defineConfig({
     reportCompressedSize: true,
     rolldownOptions: {
       output: {
-        // Two lazy chunks beside the app: the wall screen, and the pages that edit things (rules, admin and
-        // the input schemas they share with the server). Fewer, larger chunks compress better (JS < 150 kB gzip).
+        // Lazy chunks beside the app: the wall screen, the reports page, and what edits things (rules, admin,
+        // the Application panel's editor and the input schemas they share with the server). Fewer, larger
+        // chunks compress better (JS < 150 kB gzip).
         codeSplitting: {
           groups: [
             { name: 'app', tags: ['$initial'], priority: 2 },
-            { name: 'manage', test: /(pages[\\/](Rules|Admin)|components[\\/](admin|rules)[\\/]|lib[\\/](admin[\\/]|rule)|node_modules[\\/]zod|schemas)/ },
+            {
+              name: 'manage',
+              test: /(pages[\\/](Rules|Admin)|components[\\/](admin|rules)[\\/]|components[\\/]apps[\\/]AppPanelEditor|lib[\\/](admin[\\/]|rule)|node_modules[\\/]zod|schemas)/,
+            },
           ],
         },
       },

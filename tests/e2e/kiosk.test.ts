@@ -272,6 +272,41 @@ describe('kiosk (wall screen) in Chromium', () => {
     await page.close();
   });
 
+  it('remembers its token: /kiosk alone opens the same display later, and a revoked one is forgotten, saying so', async () => {
+    const display = await createDisplay(admin, { name: 'Lobby' });
+    const context = await browser.newContext({ viewport: FULL_HD });
+    try {
+      const first = await context.newPage();
+      await first.goto(`${server.url}/kiosk?token=${encodeURIComponent(display.token)}`);
+      await first.waitForSelector('[data-kiosk][data-screen="live"]', { timeout: 15_000 });
+      assert.equal(await first.evaluate("localStorage.getItem('glasswatch.kioskToken')"), display.token, 'kept in this browser');
+      await first.close();
+
+      // Opened again without the token (a bookmark, a TV that lost the query): the same display.
+      const later = await context.newPage();
+      await later.goto(`${server.url}/kiosk`);
+      await later.waitForSelector('[data-kiosk][data-screen="live"]', { timeout: 15_000 });
+      assert.equal(await later.textContent('[data-display-name]'), 'Lobby');
+      assert.equal(new URL(later.url()).search, '', 'nothing secret in the address');
+
+      // Revoked: the screen says the token it remembered was refused and forgets it.
+      assert.equal((await admin.fetch(`/api/displays/${display.id}`, { method: 'DELETE' })).status, 204);
+      await later.waitForSelector('[data-veil="refused"][data-token-forgotten="true"]', { timeout: 10_000 });
+      assert.match((await later.textContent('[data-veil]')) ?? '', /Display token refused.*forgotten/s);
+      assert.equal(await later.evaluate("localStorage.getItem('glasswatch.kioskToken')"), null);
+      await later.close();
+
+      // Opened again: nothing remembered, no session: refused, never the login page.
+      const again = await context.newPage();
+      await again.goto(`${server.url}/kiosk`);
+      await again.waitForSelector('[data-kiosk][data-screen="refused"]', { timeout: 10_000 });
+      assert.match((await again.textContent('[data-veil]')) ?? '', /not logged in/);
+      assert.equal(new URL(again.url()).pathname, '/kiosk');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('opens for a logged-in user without a token', async () => {
     const page = await loggedInPage(browser, admin, { viewport: FULL_HD });
     await page.goto(`${server.url}/kiosk`);

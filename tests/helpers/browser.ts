@@ -3,6 +3,7 @@
  * default /usr/bin/chromium) driven by playwright-core — `npx playwright
  * install` cannot download browsers here.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type LaunchOptions, type Page } from 'playwright-core';
 
@@ -75,4 +76,46 @@ export async function waitForExpression(page: Page, expression: string, { timeou
     if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${expression.trim().slice(0, 200)}`);
     await page.waitForTimeout(interval);
   }
+}
+
+/** Lets the page paint twice (a chart redraws on the frame after a resize). */
+export async function nextPaint(page: Page): Promise<void> {
+  await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+}
+
+/** The sizes the UI is looked at in: a full-HD screen and a phone. */
+export const SHOT_VIEWPORTS = [
+  { label: '1920', width: 1920, height: 1080 },
+  { label: '390', width: 390, height: 844 },
+] as const;
+
+/**
+ * Saves full-page screenshots of `page` at 1920×1080 and 390×844 as
+ * `<name>-1920.png` and `<name>-390.png` under SCREENSHOT_DIR, when it is set
+ * (for people to look at; tests do not compare them). The viewport is put back.
+ */
+export async function screenshots(
+  page: Page,
+  name: string,
+  { fullPage = true, viewports = SHOT_VIEWPORTS }: { fullPage?: boolean; viewports?: ReadonlyArray<{ label: string; width: number; height: number }> } = {},
+): Promise<void> {
+  const dir = process.env.SCREENSHOT_DIR;
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  const before = page.viewportSize();
+  for (const v of viewports) {
+    await page.setViewportSize({ width: v.width, height: v.height });
+    await nextPaint(page);
+    if (fullPage) {
+      // The whole page as one tall viewport: Chromium's capture beyond the viewport drops glass (backdrop-filter) layers.
+      const height = Number(await page.evaluate('document.documentElement.scrollHeight'));
+      if (height > v.height) {
+        await page.setViewportSize({ width: v.width, height });
+        await nextPaint(page);
+      }
+    }
+    await page.screenshot({ path: path.join(dir, `${name}-${v.label}.png`), animations: 'disabled' });
+  }
+  if (before) await page.setViewportSize(before);
+  await nextPaint(page);
 }

@@ -61,7 +61,7 @@ export async function getJson<T>(path: string, params: Record<string, string | n
  * A write to our own API (JSON body, JSON answer; `undefined` for 204). Who
  * acts is the session cookie's user; the browser adds Origin by itself.
  */
-export async function sendJson<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;

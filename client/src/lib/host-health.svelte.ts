@@ -1,4 +1,5 @@
 import { systemStatus, worstStatus, type Status } from '$shared/status.ts';
+import { appStatuses } from './app-panels.svelte.ts';
 import { clock } from './clock.svelte.ts';
 import { live } from './live.svelte.ts';
 
@@ -24,7 +25,8 @@ export function hostHealth(name: string): HostHealth {
   const connected = live.ready && (live.state === 'live' || live.state === 'stale');
   const down = connected ? live.isDown(name, clock.now) : live.reportedDown(name);
   const lastTs = host?.lastTs ?? null;
-  // A host with data but no thresholded metric (a push target) is up and within bounds: Normal.
-  const status = down ? 'down' : lastTs === null ? 'unknown' : worstStatus([systemStatus(host!.latest), 'normal']);
+  // A host with data but no thresholded metric (a push target) is up and within bounds: Normal. Its
+  // Application panel's series count too (a rule on its error rate).
+  const status = down ? 'down' : lastTs === null ? 'unknown' : worstStatus([systemStatus(host!.latest), ...appStatuses(name, host!.latest), 'normal']);
   return { status, live: connected && !down && lastTs !== null, lastTs };
 }

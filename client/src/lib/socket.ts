@@ -3,7 +3,7 @@ import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '
 import { liveAlerts } from './alerts.svelte.ts';
 import { catalog } from './catalog.svelte.ts';
 import { clientId } from './client-id.ts';
-import { displayToken } from './kiosk-launch.ts';
+import { displayLaunch, displayToken } from './kiosk-launch.svelte.ts';
 import { live } from './live.svelte.ts';
 import { session } from './session.svelte.ts';
 
@@ -14,6 +14,12 @@ const MANUAL_RETRY_MIN_MS = 2_000;
 const MANUAL_RETRY_MAX_MS = 60_000;
 
 let socket: LiveSocket | null = null;
+
+/** The server refused the display token itself (revoked or unknown), not a transient failure to check it. */
+function isTokenRefusal(err: Error & { data?: unknown }): boolean {
+  const code = (err.data as { code?: unknown } | undefined)?.code;
+  return code === 'token_refused' || /display token is unknown or was revoked/i.test(err.message);
+}
 
 /** The live socket, once connectLive() ran (operator actions use it while connected). */
 export function liveSocket(): LiveSocket | null {
@@ -102,6 +108,7 @@ export function connectLive(): LiveSocket {
   });
   s.on('connect_error', (err) => {
     // Not active: a middleware refused us (socket.io will not retry by itself).
+    if (!s.active && displayToken() !== undefined && isTokenRefusal(err)) displayLaunch.refused();
     live.onConnectError(err.message, !s.active);
     if (s.active) return;
     if (err.message.startsWith('not logged in')) session.loginNeeded();

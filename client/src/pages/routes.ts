@@ -1,8 +1,8 @@
 import type { Component } from 'svelte';
 import type { Role } from '$shared/auth.ts';
+import { PAGES } from '$shared/routes.ts';
 import type { IconName } from '../lib/icons.ts';
 import Alerts from './Alerts.svelte';
-import ComingSoon from './ComingSoon.svelte';
 import Dashboard from './Dashboard.svelte';
 import Login from './Login.svelte';
 import Metrics from './Metrics.svelte';
@@ -33,7 +33,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/', title: 'Dashboard', icon: 'dashboard', nav: true, page: Dashboard },
   { path: '/metrics', title: 'Metrics', icon: 'history', nav: true, page: Metrics },
   { path: '/alerts', title: 'Alerts', icon: 'bell', nav: true, page: Alerts },
-  { path: '/reports', title: 'Reports', icon: 'info', nav: false, page: ComingSoon },
+  { path: PAGES.reports, title: 'Reports', icon: 'scroll', nav: true, page: { load: () => import('./Reports.svelte') } },
   { path: '/rules', title: 'Rules', icon: 'sliders', nav: true, page: { load: () => import('./Rules.svelte') } },
   { path: '/admin', title: 'Admin', icon: 'users', nav: true, role: 'admin', page: { load: () => import('./Admin.svelte') } },
   { path: '/login', title: 'Log in', icon: 'user', nav: false, bare: true, page: Login },

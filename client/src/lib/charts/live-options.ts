@@ -6,7 +6,7 @@ import { seriesColor } from '../theme.ts';
 import { timeAxis, valueAxis } from './axes.ts';
 import type { ChartOptions } from './chart.svelte.ts';
 import { gradientFill } from './fill.ts';
-import { thresholdsPlugin } from './plugins/thresholds.ts';
+import { thresholdsPlugin, type ThresholdLine } from './plugins/thresholds.ts';
 import { tooltipPlugin } from './plugins/tooltip.ts';
 import { valueRange } from './scales.ts';
 
@@ -24,8 +24,8 @@ export function isCount(metric: MetricName): boolean {
   return catalog.def(metric).decimals === 0;
 }
 
-/** A streaming chart of one or more metrics sharing a unit (first metric decides the y axis). */
-export function liveChartOptions(metrics: readonly MetricName[]): ChartOptions {
+/** A streaming chart of one or more metrics sharing a unit (first metric decides the y axis; its thresholds are the catalog's unless given). */
+export function liveChartOptions(metrics: readonly MetricName[], thresholds?: readonly ThresholdLine[]): ChartOptions {
   const first = metrics[0]!;
   const series: uPlot.Series[] = metrics.map((metric, i) => ({
     label: catalog.def(metric).label,
@@ -42,7 +42,7 @@ export function liveChartOptions(metrics: readonly MetricName[]): ChartOptions {
     axes: [timeAxis(), valueAxis((v, d) => axisLabel(first, v, d), { integers: isCount(first) })],
     series: [{}, ...series],
     plugins: [
-      thresholdsPlugin(first),
+      thresholdsPlugin(first, 'y', thresholds),
       tooltipPlugin(
         metrics.map((metric, i) => ({
           label: catalog.def(metric).label,

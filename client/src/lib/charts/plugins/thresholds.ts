@@ -5,19 +5,34 @@ import { STATUS_LABEL } from '$shared/status.ts';
 import { catalog } from '../../catalog.svelte.ts';
 import { FONT_FAMILY, STATUS_COLOR, withAlpha } from '../../theme.ts';
 
-/**
- * Dashed warning and critical lines at the catalog's thresholds of `metric`,
- * labelled at the right edge (critical above its line, warning below, so
- * close thresholds do not collide); lines outside the y range are skipped.
- */
-export function thresholdsPlugin(metric: MetricName, scaleKey = 'y'): uPlot.Plugin {
+/** One dashed line: a level's threshold, from the catalog or from an alert rule. */
+export interface ThresholdLine {
+  level: 'warning' | 'critical';
+  value: number;
+  /** Shown before the value when the bad side is not "at or above" (a rule on `<`). */
+  operator?: string;
+}
+
+/** The catalog's warning and critical thresholds of `metric`, as lines. */
+export function catalogThresholds(metric: MetricName): ThresholdLine[] {
   const def = catalog.def(metric);
-  const lines = (['warning', 'critical'] as const).flatMap((level) => {
-    const value = def[level];
-    return value === undefined
-      ? []
-      : [{ value, above: level === 'critical', color: STATUS_COLOR[level], label: `${STATUS_LABEL[level]} ${formatMetricText(def, value)}` }];
-  });
+  return (['warning', 'critical'] as const).flatMap((level) => (def[level] === undefined ? [] : [{ level, value: def[level] }]));
+}
+
+/**
+ * Dashed warning and critical lines at the thresholds of `metric` (the
+ * catalog's unless `given`), labelled at the right edge (critical above its
+ * line, warning below, so close thresholds do not collide); lines outside the
+ * y range are skipped.
+ */
+export function thresholdsPlugin(metric: MetricName, scaleKey = 'y', given?: readonly ThresholdLine[]): uPlot.Plugin {
+  const def = catalog.def(metric);
+  const lines = (given ?? catalogThresholds(metric)).map((t) => ({
+    value: t.value,
+    above: t.level === 'critical',
+    color: STATUS_COLOR[t.level],
+    label: `${STATUS_LABEL[t.level]} ${t.operator ? `${t.operator} ` : ''}${formatMetricText(def, t.value)}`,
+  }));
 
   function draw(u: uPlot): void {
     if (lines.length === 0) return;
