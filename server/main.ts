@@ -195,7 +195,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     },
     changed(what) {
       const reload: Record<Changed, () => Promise<unknown>> = {
-        rules: alerts.reloadConfig, silences: alerts.reloadConfig, derived: derived.reload, targets: targets.reload,
+        rules: alerts.reloadConfig, silences: alerts.reloadConfig, derived: derived.reload, targets: () => targets.reload().then(() => rt.emitTargets(targets.list())),
         agents: agents.reload, displays: async () => auth.applyRemote({ kind: 'displays-changed' }), panels: panels.reload, hosts: hosts.reload,
       };
       void reload[what]().catch((err) => log.warn(`reloading ${what} changed by another node failed`, err));
@@ -208,6 +208,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   cross = link.cross;
   forwardSamples(bus, link.cross);
   catalog.onAdded((added) => link.cross.catalog(added));
+  // Config changes reach the other nodes as the HTTP write's announce; status changes happen on the leader only.
+  targets.onChange((why) => {
+    rt.emitTargets(targets.list());
+    if (why === 'status') link.cross.changed('targets');
+  });
   auth.onRevoke((r, remote) => remote || link.cross.revoke(r));
   agents.onRevoke((agentId, remote) => remote || link.cross.revoke({ kind: 'agent', agentId }));
   // A new leader picks up where the old one stopped: open alerts, pending timers and latches from the database.

@@ -4,7 +4,6 @@
  * pages inline with the same.
  */
 import { z } from 'zod';
-import { PUSH_SERIES_LIMIT } from './apps.ts';
 import { isBuiltinMetric, isSeriesName } from './catalog.ts';
 import { hostNameInput } from './fleet-schemas.ts';
 
@@ -66,12 +65,9 @@ export const derivedCreateSchema = z
   })
   .strict();
 
-export const appPanelsSchema = z
+/** Series one Application panel shows (at most 12, no repeats). */
+export const appPanelSchema = z
   .object({
-    hosts: z.record(
-      hostNameInput,
-      z.array(z.string().refine(isSeriesName, 'not a metric name')).max(12, 'at most 12 series per panel').refine((s) => new Set(s).size === s.length, 'series repeat'),
-    ),
+    series: z.array(z.string().refine(isSeriesName, 'not a metric name')).max(12, 'at most 12 series per panel').refine((s) => new Set(s).size === s.length, 'series repeat'),
   })
-  .strict()
-  .refine((p) => Object.keys(p.hosts).length <= PUSH_SERIES_LIMIT, 'too many hosts');
+  .strict();

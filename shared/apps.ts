@@ -34,9 +34,15 @@ export interface DerivedResponse {
   derived: DerivedMetric[];
 }
 
-/** Per host: the series its Application panel shows, in order (set by an admin). */
+/** Per host: the series its Application panel shows, in order; `custom`: the hosts whose list an admin chose (the others show defaults). */
 export interface AppPanels {
   hosts: Record<string, string[]>;
+  custom: string[];
+}
+
+/** `PUT /api/settings/app-panels/:host`: the series one host's panel shows, in order. */
+export interface AppPanelInput {
+  series: string[];
 }
 
 /** Series a push or scrape may create per host at most (a scrape target: its own `seriesLimit`). */

@@ -6,6 +6,7 @@
 import type { Alert, AlertAck } from './alerts.ts';
 import type { DisplaySettings, Role } from './auth.ts';
 import type { MetricInfo, MetricName, MetricValues } from './catalog.ts';
+import type { Target } from './fleet.ts';
 
 /** Epoch milliseconds. */
 export type TsMs = number;
@@ -94,6 +95,8 @@ export interface ServerToClientEvents {
   catalog: (entries: MetricInfo[]) => void;
   /** Hosts came or went online, or a new host appeared. */
   hosts: (hosts: HostInfo[]) => void;
+  /** Every scrape target, after one was added, changed or removed, or one's status changed (first scrape, a new error, recovered). */
+  targets: (targets: Target[]) => void;
   /** The database went away or came back (live data continues either way). */
   status: (status: ServerStatus) => void;
 }

@@ -39,6 +39,7 @@ export const API = {
   derived: '/api/derived',
   derivedOne: '/api/derived/:id',
   appPanels: '/api/settings/app-panels',
+  appPanel: '/api/settings/app-panels/:host',
   ingest: '/api/ingest',
 
   reports: '/api/reports',

@@ -11,13 +11,17 @@ import { audit } from '../auth/audit.ts';
 import { actorName, type RequestOrigin } from '../auth/service.ts';
 import type { HostRegistry } from '../fleet/hosts.ts';
 import type { DerivedService } from '../ingest/derived.ts';
-import { ServiceError } from '../lib/errors.ts';
+import { notFound, ServiceError } from '../lib/errors.ts';
 import type { RecentWindow } from '../realtime/recent-window.ts';
 import type { Db } from '../store/db.ts';
 import { settings } from '../store/schema.ts';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 
 const KEY = 'app_panels';
+/** What the settings row holds: only the hosts an admin chose. */
+interface Stored {
+  hosts: Record<string, string[]>;
+}
 const DEFAULT_SERIES = 6;
 
 /** Up to six series a person wants first on an application's panel. */
@@ -43,7 +47,7 @@ export async function createAppPanelService(deps: { db: Db; hosts: HostRegistry;
   const { db } = deps;
   const load = async () => {
     const [row] = await db.select().from(settings).where(eq(settings.key, KEY));
-    return ((row?.value as AppPanels | undefined) ?? { hosts: {} }).hosts;
+    return ((row?.value as Stored | undefined) ?? { hosts: {} }).hosts;
   };
   let stored = await load();
 
@@ -61,23 +65,34 @@ export async function createAppPanelService(deps: { db: Db; hosts: HostRegistry;
           if (defaults.length > 0) hosts[h.name] = defaults;
         }
       }
-      return { hosts };
+      return { hosts, custom: Object.keys(stored).filter((h) => hosts[h]).sort() };
     },
-    async set(panels: AppPanels, actor: Principal, from: RequestOrigin): Promise<AppPanels> {
-      for (const [host, list] of Object.entries(panels.hosts)) {
-        const builtin = list.find((s) => isBuiltinMetric(s));
-        if (builtin) throw new ServiceError(422, 'invalid_value', `"${builtin}" on ${host}: the host cards already show built-in metrics; pin application series`);
-      }
-      await db.transaction(async (tx) => {
-        await tx
+
+    /**
+     * Pins one host's series (null: back to the defaults). One host's entry
+     * changes in one statement, so two admins editing two hosts never undo
+     * each other.
+     */
+    async choose(host: string, series: string[] | null, actor: Principal, from: RequestOrigin): Promise<AppPanels> {
+      const builtin = series?.find((s) => isBuiltinMetric(s));
+      if (builtin) throw new ServiceError(422, 'invalid_value', `"${builtin}": the host cards already show built-in metrics; pin application series`);
+      if (series && !deps.hosts.has(host)) throw notFound(`host "${host}"`);
+      const hostsAfter = series
+        ? sql`coalesce(${settings.value} -> 'hosts', '{}'::jsonb) || jsonb_build_object(${host}::text, ${JSON.stringify(series)}::jsonb)`
+        : sql`coalesce(${settings.value} -> 'hosts', '{}'::jsonb) - ${host}::text`;
+      const [row] = await db.transaction(async (tx) => {
+        const written = await tx
           .insert(settings)
-          .values({ key: KEY, value: panels, updatedBy: actorName(actor) })
-          .onConflictDoUpdate({ target: settings.key, set: { value: panels, updatedBy: actorName(actor), updatedAt: new Date() } });
-        await audit(tx, { actor: actorName(actor), action: 'settings.update', target: KEY, detail: panels as unknown as Record<string, unknown>, address: from.address });
+          .values({ key: KEY, value: { hosts: series ? { [host]: series } : {} } satisfies Stored, updatedBy: actorName(actor) })
+          .onConflictDoUpdate({ target: settings.key, set: { value: sql`jsonb_build_object('hosts', ${hostsAfter})`, updatedBy: actorName(actor), updatedAt: new Date() } })
+          .returning({ value: settings.value });
+        await audit(tx, { actor: actorName(actor), action: 'settings.update', target: `${KEY}/${host}`, detail: { series }, address: from.address });
+        return written;
       });
-      stored = panels.hosts;
+      stored = (row?.value as Stored).hosts;
       return this.get();
     },
+
     async reload() {
       stored = await load();
     },

@@ -27,10 +27,10 @@ export function sessionTokenOf(cookieHeader: string | undefined): string | undef
 export async function principalOfHandshake(auth: AuthService, cookieHeader: string | undefined, token: string | undefined) {
   if (token) {
     const display = await auth.resolveDisplay(token);
-    return display ?? { refused: 'this display token is unknown or was revoked' };
+    return display ?? { refused: 'this display token is unknown or was revoked', code: 'token_refused' as const };
   }
   const session = await auth.resolveSession(sessionTokenOf(cookieHeader));
-  return session ?? { refused: 'not logged in: log in, or open the kiosk with a display token' };
+  return session ?? { refused: 'not logged in: log in, or open the kiosk with a display token', code: 'not_logged_in' as const };
 }
 
 function matches(p: SocketPrincipal | undefined, r: Revocation): boolean {

@@ -9,6 +9,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Alert } from '../../shared/alerts.ts';
 import type { MetricInfo } from '../../shared/catalog.ts';
+import type { Target } from '../../shared/fleet.ts';
 import {
   parseHandshakeAuth, SNAPSHOT_MAX_WINDOW_MS, SNAPSHOT_WINDOW_MS, type ClientToServerEvents, type HostInfo, type SeriesAck,
   type ServerInfo, type ServerStatus, type ServerToClientEvents, type Snapshot,
@@ -93,7 +94,8 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     if (!parsed.ok) return next(new Error(parsed.message));
     try {
       const principal = await principalOfHandshake(deps.auth, socket.handshake.headers.cookie, parsed.auth.token);
-      if ('refused' in principal) return next(new Error(principal.refused));
+      // `data.code` tells a client a refusal (stop, forget the token) from a failure to check (retry).
+      if ('refused' in principal) return next(Object.assign(new Error(principal.refused), { data: { code: principal.code } }));
       socket.data.principal = principal;
     } catch (err) {
       log.error('could not check a socket handshake', err);
@@ -219,6 +221,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
     emitAlert: (alert: Alert) => io.local.to(LIVE_ROOM).emit('alert', alert),
     emitHosts: (hosts: HostInfo[]) => io.local.to(LIVE_ROOM).emit('hosts', hosts),
     emitStatus: (status: ServerStatus) => io.local.to(LIVE_ROOM).emit('status', status),
+    emitTargets: (targets: Target[]) => io.local.to(LIVE_ROOM).emit('targets', targets),
     emitCatalog: (added: MetricInfo[]) => io.local.to(LIVE_ROOM).emit('catalog', added),
     async close() {
       unsubscribe();

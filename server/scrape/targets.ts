@@ -39,6 +39,9 @@ export interface TargetInput {
   enabled?: boolean | undefined;
 }
 
+/** Why the target list changed (see onChange). */
+export type TargetChange = 'config' | 'status';
+
 interface Live {
   row: TargetRow;
   nextAt: number;
@@ -115,6 +118,10 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
   const live = new Map<number, Live>();
   let inFlight = 0;
   const finished = new Set<Promise<void>>();
+  const listeners = new Set<(why: TargetChange) => void>();
+  const tell = (why: TargetChange) => {
+    for (const listener of listeners) listener(why);
+  };
 
   const track = (row: TargetRow) => {
     const known = live.get(row.id);
@@ -135,6 +142,7 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
     const started = now();
     const timeoutMs = Math.min(row.intervalSeconds * 1000 * 0.8, 10_000);
     const hadError = row.lastError;
+    const first = row.lastScrapeAt === null;
     try {
       const text = await fetchExposition(row.url, AbortSignal.timeout(timeoutMs));
       const { values, series, skipped } = await deps.pool.convert(`target:${row.id}`, text, started, { maxSeries: row.seriesLimit, lenient: true });
@@ -153,7 +161,9 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
       row.lastScrapeAt = new Date(started);
       row.lastDurationMs = Math.round(now() - started);
       if (hadError && !row.lastError) log.info(`target "${row.name}" scrapes again`);
-      await writeStatus(t, hadError !== row.lastError).catch((err) => log.warn('could not store a target status', err));
+      const changed = first || hadError !== row.lastError;
+      await writeStatus(t, changed).catch((err) => log.warn('could not store a target status', err));
+      if (changed) tell('status');
     }
   }
 
@@ -208,6 +218,7 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
       });
       await deps.hosts.ensure(row.host, 'target', row.intervalSeconds * 1000);
       track(row);
+      tell('config');
       return toTarget(row);
     },
 
@@ -227,6 +238,7 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
       if (row.enabled) await deps.hosts.ensure(row.host, 'target', row.intervalSeconds * 1000);
       else if (!this.list().some((t) => t.id !== id && t.host === row.host && t.enabled)) await deps.hosts.retire(row.host);
       track({ ...row, lastScrapeAt: current.row.lastScrapeAt, lastDurationMs: current.row.lastDurationMs, lastError: current.row.lastError, series: current.row.series });
+      tell('config');
       return toTarget(live.get(id)!.row);
     },
 
@@ -240,6 +252,17 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
       live.delete(id);
       deps.pool.forget(`target:${id}`);
       if (!this.list().some((t) => t.host === row.host)) await deps.hosts.retire(row.host);
+      tell('config');
+    },
+
+    /**
+     * Calls `listener` after targets were added, changed or removed here
+     * ('config'), or a scrape changed a target's status here: its first
+     * scrape, a new error, a recovery ('status'). Returns an unsubscribe.
+     */
+    onChange(listener: (why: TargetChange) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
 
     /** Scrapes due targets until `signal` aborts; `active()` false (not the cluster leader) pauses it. */

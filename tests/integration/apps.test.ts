@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Alert } from '../../shared/alerts.ts';
-import type { DerivedMetric } from '../../shared/apps.ts';
+import type { AppPanels, DerivedMetric } from '../../shared/apps.ts';
 import type { MetricInfo } from '../../shared/catalog.ts';
 import type { MetricsEvent } from '../../shared/events.ts';
 import type { AgentCreated, Target } from '../../shared/fleet.ts';
@@ -73,6 +73,8 @@ describe('application metrics', () => {
   let viewer: TestSocket;
   const events: MetricsEvent[] = [];
   const alerts: Alert[] = [];
+  /** Every `targets` event the viewer got, oldest first. */
+  const pushedTargets: Target[][] = [];
   let pushToken: string;
 
   before(async () => {
@@ -96,6 +98,7 @@ describe('application metrics', () => {
     ({ socket: viewer } = await connectForSnapshot(admin));
     viewer.on('metrics', (e: MetricsEvent) => events.push(e));
     viewer.on('alert', (a: Alert) => alerts.push(a));
+    viewer.on('targets', (list: Target[]) => pushedTargets.push(list));
     const { body } = await admin.json<AgentCreated>('/api/agents', { method: 'POST', body: { name: 'nightly-job' } });
     pushToken = body.token;
   });
@@ -152,7 +155,8 @@ describe('application metrics', () => {
     const hosts = await admin.json<{ hosts: Array<{ name: string; kind: string; intervalMs: number }> }>('/api/hosts');
     assert.deepEqual(hosts.body.hosts.find((h) => h.name === 'erp-web'), { ...hosts.body.hosts.find((h) => h.name === 'erp-web'), kind: 'target', intervalMs: 1000 });
     const prom = await (await fetch(`${gw.url}/metrics`)).text();
-    assert.match(prom, /^glasswatch_erp_http_requests_total:rate\{host="erp-web",status="500"\} \S+ \d+$/m);
+    assert.match(prom, /^glasswatch_erp_http_requests_total:rate\{host="erp-web",glasswatch_node="[^"]+",status="500"\} \S+ \d+$/m);
+    assert.match(prom, /^# HELP glasswatch_erp_open_orders Orders not yet shipped\.$/m, 'the target\'s own help, one full stop');
   });
 
   it('fires and resolves an alert on an error-rate ratio', async () => {
@@ -242,11 +246,14 @@ describe('application metrics', () => {
     const closed = await listen(() => {});
     await new Promise<void>((resolve) => closed.server.close(() => resolve()));
     const refused = await add('erp-refused', `${closed.url}/metrics`);
-    const errorOf = async (id: number) => (await admin.json<{ targets: Target[] }>('/api/targets')).body.targets.find((t) => t.id === id)?.lastError;
+    // Viewers are told each failure as it happens (the `targets` event), nothing polled.
+    const errorOf = (id: number) => pushedTargets.at(-1)?.find((t) => t.id === id)?.lastError;
     assert.match(await waitFor(() => errorOf(hang.id), 'the hanging target to time out', 10_000), /timeout after 800 ms/);
     assert.match(await waitFor(() => errorOf(broken.id), 'the broken body', 10_000), /line 2/);
     assert.match(await waitFor(() => errorOf(html.id), 'the HTML body', 10_000), /content type/);
     assert.match(await waitFor(() => errorOf(refused.id), 'the refused target', 10_000), /refused/);
+    const listed = (await admin.json<{ targets: Target[] }>('/api/targets')).body.targets;
+    for (const t of [hang, broken, html, refused]) assert.equal(listed.find((x) => x.id === t.id)?.lastError, errorOf(t.id), `${t.name}: the API says what was pushed`);
     // While those fail, erp-web keeps its one-second cadence.
     const from = Date.now();
     await waitFor(() => seriesOf('erp-web', 'erp_open_orders').filter((e) => e.ts > from).length >= 3, 'erp-web scrapes on', 6000);
@@ -261,8 +268,11 @@ describe('application metrics', () => {
     assert.equal(down.level, 'CRITICAL');
     const t = (await admin.json<{ targets: Target[] }>('/api/targets')).body.targets.find((x) => x.name === 'erp-web')!;
     assert.equal(t.lastError, 'HTTP 500');
+    const pushedError = pushedTargets.findLastIndex((list) => list.find((x) => x.name === 'erp-web')?.lastError === 'HTTP 500');
+    assert.ok(pushedError >= 0, 'viewers were told the target fails');
     erp.failing = false;
     await waitFor(() => alerts.find((a) => a.id === down.id && a.state === 'resolved'), 'Host down to resolve', 10_000);
+    await waitFor(() => pushedTargets.slice(pushedError + 1).some((list) => list.find((x) => x.name === 'erp-web')?.lastError === null), 'viewers told it recovered');
   });
 
   it('refuses bad targets and ratios with clear errors', async () => {
@@ -286,5 +296,42 @@ describe('application metrics', () => {
     const viewerSession = await gw.user('vera', 'viewer');
     assert.equal((await viewerSession.json('/api/targets', { method: 'POST', body: { name: 'y', url: 'http://a/metrics' } })).status, 403);
     assert.equal((await viewerSession.json('/api/targets')).status, 200);
+  });
+
+  it('pins one host\'s Application panel without touching another\'s, and resets it to the defaults', async () => {
+    const panels = () => admin.json<AppPanels>('/api/settings/app-panels').then((r) => r.body);
+    const before = await panels();
+    assert.ok(before.hosts['erp-web']?.includes('erp_http_requests_total:rate'), `defaults of erp-web: ${JSON.stringify(before.hosts['erp-web'])}`);
+    assert.deepEqual(before.custom, []);
+
+    let res = await admin.json<AppPanels>('/api/settings/app-panels/nightly-job', { method: 'PUT', body: { series: ['batch_rows_processed', 'erp.orders_per_min'] } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    res = await admin.json<AppPanels>('/api/settings/app-panels/erp-web', { method: 'PUT', body: { series: ['erp_open_orders'] } });
+    assert.deepEqual(res.body.hosts['nightly-job'], ['batch_rows_processed', 'erp.orders_per_min'], 'the other host keeps its choice');
+    assert.deepEqual(res.body.hosts['erp-web'], ['erp_open_orders']);
+    assert.deepEqual(res.body.custom, ['erp-web', 'nightly-job']);
+
+    res = await admin.json<AppPanels>('/api/settings/app-panels/erp-web', { method: 'DELETE' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.hosts['erp-web'], before.hosts['erp-web'], 'back to the defaults');
+    assert.deepEqual(res.body.custom, ['nightly-job']);
+    assert.deepEqual((await panels()).hosts['nightly-job'], ['batch_rows_processed', 'erp.orders_per_min']);
+
+    const refused: Array<[string, string, unknown, number]> = [
+      ['a built-in metric', 'erp-web', { series: ['cpu.usage_percent'] }, 422],
+      ['a repeated series', 'erp-web', { series: ['a', 'a'] }, 422],
+      ['thirteen series', 'erp-web', { series: Array.from({ length: 13 }, (_, i) => `s${i}`) }, 422],
+      ['a list that is not one', 'erp-web', { series: 'erp_open_orders' }, 400],
+      ['an unknown field', 'erp-web', { series: [], hosts: {} }, 400],
+      ['an unknown host', 'no-such-host', { series: ['x'] }, 404],
+    ];
+    for (const [what, host, body, status] of refused) {
+      const answer = await admin.json<{ error: { message: string } }>(`/api/settings/app-panels/${host}`, { method: 'PUT', body });
+      assert.equal(answer.status, status, `${what}: ${JSON.stringify(answer.body)}`);
+      assert.ok(answer.body.error.message.length > 0, what);
+    }
+    assert.deepEqual((await panels()).custom, ['nightly-job'], 'nothing refused was stored');
+    const viewerSession = await gw.user('vera', 'viewer');
+    assert.equal((await viewerSession.json('/api/settings/app-panels/erp-web', { method: 'DELETE' })).status, 403);
   });
 });

@@ -58,7 +58,8 @@ const ROUTES: Array<[method: string, path: string, needs: Role | 'public']> = [
   ['POST', '/api/derived', 'admin'],
   ['DELETE', '/api/derived/999999', 'admin'],
   ['GET', '/api/settings/app-panels', 'viewer'],
-  ['PUT', '/api/settings/app-panels', 'admin'],
+  ['PUT', '/api/settings/app-panels/h1', 'admin'],
+  ['DELETE', '/api/settings/app-panels/h1', 'admin'],
 ];
 
 const SOCKET_EVENTS = ['alert:ack', 'alert:unack', 'alert:resolve'] as const;
@@ -115,6 +116,7 @@ describe('roles on every door', () => {
     const err = await connectError(socket);
     socket.disconnect();
     assert.match(err.message, /not logged in/);
+    assert.deepEqual((err as Error & { data?: unknown }).data, { code: 'not_logged_in' });
   });
 
   it('refuses a socket with an unknown display token', async () => {
@@ -122,6 +124,8 @@ describe('roles on every door', () => {
     const err = await connectError(socket);
     socket.disconnect();
     assert.match(err.message, /display token/);
+    // The kiosk forgets a token refused with this code, and retries on any other failure.
+    assert.deepEqual((err as Error & { data?: unknown }).data, { code: 'token_refused' });
   });
 
   for (const event of SOCKET_EVENTS) {

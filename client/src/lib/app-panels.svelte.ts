@@ -1,8 +1,8 @@
 import type { Operator, Rule } from '$shared/alerts.ts';
-import type { AppPanels } from '$shared/apps.ts';
+import type { AppPanelInput, AppPanels } from '$shared/apps.ts';
 import { isBuiltinMetric, type MetricDef, type MetricName } from '$shared/catalog.ts';
 import type { HostInfo } from '$shared/events.ts';
-import { API } from '$shared/routes.ts';
+import { API, routeTo } from '$shared/routes.ts';
 import type { Status } from '$shared/status.ts';
 import { catalog } from './catalog.svelte.ts';
 import { errorMessage, getJson, sendJson } from './api.ts';
@@ -17,12 +17,14 @@ import { LoadState } from './load-state.svelte.ts';
  */
 class AppPanelsStore extends LoadState {
   hosts = $state.raw<Record<string, string[]>>({});
+  /** Hosts whose series an admin chose (the others show the server's defaults). */
+  custom = $state.raw<string[]>([]);
   rules = $state.raw<Rule[]>([]);
   rulesRead = $state(false);
 
   load(): Promise<void> {
     return this.track('loading the Application panels', async () => {
-      this.hosts = (await getJson<AppPanels>(API.appPanels, {})).hosts;
+      this.show(await getJson<AppPanels>(API.appPanels, {}));
     });
   }
 
@@ -31,7 +33,7 @@ class AppPanelsStore extends LoadState {
     if (this.status === 'loading') return;
     if (this.status !== 'ready') return void this.load();
     try {
-      this.hosts = (await getJson<AppPanels>(API.appPanels, {})).hosts;
+      this.show(await getJson<AppPanels>(API.appPanels, {}));
     } catch (err) {
       errorMessage(err, 'refreshing the Application panels'); // logged; the panels stay as they were
     }
@@ -54,13 +56,15 @@ class AppPanelsStore extends LoadState {
     return this.hosts[host];
   }
 
-  /**
-   * Saves one host's series (admin). The API stores every host's list at
-   * once, so the others are sent as they are shown. Throws ApiError.
-   */
-  async save(host: string, series: string[]): Promise<void> {
-    const answer = await sendJson<AppPanels>('PUT', API.appPanels, { hosts: { ...this.hosts, [host]: series } } satisfies AppPanels);
-    this.hosts = answer.hosts;
+  /** Pins one host's series (admin), or with null goes back to the defaults. Throws ApiError. */
+  async choose(host: string, series: string[] | null): Promise<void> {
+    const path = routeTo(API.appPanel, { host });
+    this.show(series ? await sendJson<AppPanels>('PUT', path, { series } satisfies AppPanelInput) : await sendJson<AppPanels>('DELETE', path));
+  }
+
+  private show(panels: AppPanels): void {
+    this.hosts = panels.hosts;
+    this.custom = panels.custom;
   }
 }
 

@@ -1,6 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { MetricName } from '$shared/catalog.ts';
 import type { HostInfo, MetricsEvent, ServerInfo, ServerStatus, Snapshot, SnapshotViewer, TsMs } from '$shared/events.ts';
+import type { Target } from '$shared/fleet.ts';
 import { SNAPSHOT_WINDOW_MS } from '$shared/events.ts';
 import { HostLive, type RingSizing } from './host-live.svelte.ts';
 
@@ -46,6 +47,8 @@ export class LiveStore {
   hosts = $state.raw<HostInfo[]>([]);
   /** During a database outage live data goes on and changes wait. */
   status = $state.raw<ServerStatus>({ database: 'ok' });
+  /** The scrape targets as the server last pushed them (a target added or changed, a status changed); null: none pushed yet. */
+  targets = $state.raw<Target[] | null>(null);
   #chosenHost = $state<string | null>(readStored());
   /** Hosts on screen in full (every metric); the others get the overview's metrics only. */
   #detail: string[] = this.#chosenHost ? [this.#chosenHost] : [];

@@ -15,10 +15,9 @@ const MANUAL_RETRY_MAX_MS = 60_000;
 
 let socket: LiveSocket | null = null;
 
-/** The server refused the display token itself (revoked or unknown), not a transient failure to check it. */
-function isTokenRefusal(err: Error & { data?: unknown }): boolean {
-  const code = (err.data as { code?: unknown } | undefined)?.code;
-  return code === 'token_refused' || /display token is unknown or was revoked/i.test(err.message);
+/** Why the server refused the handshake ('token_refused', 'not_logged_in'); undefined: it could not check (retry). */
+function refusalOf(err: Error & { data?: unknown }): unknown {
+  return (err.data as { code?: unknown } | undefined)?.code;
 }
 
 /** The live socket, once connectLive() ran (operator actions use it while connected). */
@@ -96,6 +95,7 @@ export function connectLive(): LiveSocket {
   });
   s.on('catalog', (entries) => catalog.add(entries));
   s.on('status', (status) => (live.status = status));
+  s.on('targets', (targets) => (live.targets = targets));
   s.on('alert', (alert) => liveAlerts.apply(alert));
   s.on('disconnect', (reason) => {
     live.onDisconnect();
@@ -108,10 +108,10 @@ export function connectLive(): LiveSocket {
   });
   s.on('connect_error', (err) => {
     // Not active: a middleware refused us (socket.io will not retry by itself).
-    if (!s.active && displayToken() !== undefined && isTokenRefusal(err)) displayLaunch.refused();
+    if (!s.active && displayToken() !== undefined && refusalOf(err) === 'token_refused') displayLaunch.refused();
     live.onConnectError(err.message, !s.active);
     if (s.active) return;
-    if (err.message.startsWith('not logged in')) session.loginNeeded();
+    if (refusalOf(err) === 'not_logged_in') session.loginNeeded();
     if (!session.leaving) retryLater();
   });
   s.io.on('reconnect_attempt', () => live.onConnecting());

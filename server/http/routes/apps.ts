@@ -2,7 +2,7 @@ import { Router } from '@koa/router';
 import { API } from '../../../shared/routes.ts';
 import { bodyParser } from '@koa/bodyparser';
 import type { AppPanels, DerivedResponse } from '../../../shared/apps.ts';
-import { appPanelsSchema, derivedCreateSchema, targetCreateSchema, targetPatchSchema } from '../../../shared/apps-schemas.ts';
+import { appPanelSchema, derivedCreateSchema, targetCreateSchema, targetPatchSchema } from '../../../shared/apps-schemas.ts';
 import type { TargetsResponse } from '../../../shared/fleet.ts';
 import type { AppPanelService } from '../../apps/panels.ts';
 import type { DerivedService } from '../../ingest/derived.ts';
@@ -10,7 +10,7 @@ import type { createPushIngest } from '../../ingest/push.ts';
 import type { TargetService } from '../../scrape/targets.ts';
 import { principalOf, requestOrigin, requireRole } from '../auth.ts';
 import { parseInput, storableInput } from '../errors.ts';
-import { idParam, jsonBody } from './params.ts';
+import { hostParam, idParam, jsonBody } from './params.ts';
 
 /** A push body may be this large (the rest of the API takes 64 kB). */
 export const PUSH_BODY_LIMIT = '1mb';
@@ -65,9 +65,13 @@ export function appRoutes(deps: AppRouteDeps) {
   router.get(API.appPanels, viewer, (ctx) => {
     ctx.body = deps.panels.get() satisfies AppPanels;
   });
-  router.put(API.appPanels, admin, async (ctx) => {
-    const input = parseInput(ctx, appPanelsSchema, jsonBody(ctx), 'body');
-    ctx.body = await deps.panels.set(input, principalOf(ctx), requestOrigin(ctx));
+  router.put(API.appPanel, admin, async (ctx) => {
+    const host = hostParam(ctx);
+    const { series } = parseInput(ctx, appPanelSchema, jsonBody(ctx), 'body');
+    ctx.body = await deps.panels.choose(host, series, principalOf(ctx), requestOrigin(ctx));
+  });
+  router.delete(API.appPanel, admin, async (ctx) => {
+    ctx.body = await deps.panels.choose(hostParam(ctx), null, principalOf(ctx), requestOrigin(ctx));
   });
 
   // The push door: an agent token, JSON or Prometheus text, up to PUSH_BODY_LIMIT.

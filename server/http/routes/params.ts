@@ -1,10 +1,18 @@
 import type { Context } from 'koa';
+import { HOST_NAME } from '../../../shared/fleet.ts';
 
 /** A numeric `:id`; anything else cannot name a row, so it is a 404. */
 export function idParam(ctx: Context): number {
   const raw = ctx.params.id ?? '';
   if (!/^\d{1,9}$/.test(raw)) ctx.throw(404, `no such id "${raw}"`, { code: 'not_found' });
   return Number(raw);
+}
+
+/** A `:host`; a name no host can have is a 404. */
+export function hostParam(ctx: Context): string {
+  const raw = ctx.params.host ?? '';
+  if (!HOST_NAME.test(raw)) ctx.throw(404, `no such host "${raw.slice(0, 80)}"`, { code: 'not_found' });
+  return raw;
 }
 
 /** The JSON body of a mutating request; a body in another format is a 415. */

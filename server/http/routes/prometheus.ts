@@ -56,7 +56,8 @@ export function renderExposition(hosts: ExposedHost[], info: { version: string; 
   const order = [...families.keys()].sort((a, b) => Number(isBuiltinMetric(b)) - Number(isBuiltinMetric(a)) || a.localeCompare(b));
   for (const family of order) {
     const def = metricDef(family, defs);
-    const help = def.help || def.label;
+    // "Orders not yet shipped." → "Orders not yet shipped (/s)." — one full stop, the unit before it.
+    const help = (def.help || def.label).replace(/\.+$/, '');
     lines.push(`# HELP ${promName(family)} ${escapeHelp(help)}${def.unit ? ` (${escapeHelp(def.unit)})` : ''}.`, `# TYPE ${promName(family)} gauge`, ...families.get(family)!);
   }
   return `${lines.join('\n')}\n`;

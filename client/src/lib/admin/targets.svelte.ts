@@ -1,11 +1,11 @@
 import { targetCreateSchema, targetPatchSchema } from '$shared/apps-schemas.ts';
 import { TARGET_DEFAULT_INTERVAL_S, TARGET_DEFAULT_SERIES_LIMIT, type Target, type TargetsResponse } from '$shared/fleet.ts';
 import { API, routeTo } from '$shared/routes.ts';
-import { errorMessage, getJson, sendJson } from '../api.ts';
+import { getJson, sendJson } from '../api.ts';
 import { LoadState } from '../load-state.svelte.ts';
 import { fieldOfMessage, problemsByField } from './form.ts';
 
-/** Scrape targets (Admin → Targets): read when the tab opens, again when a host comes or goes, and after each change. */
+/** Scrape targets (Admin → Targets): read when the tab opens; from then on as the server pushes them (`targets`). */
 export class TargetsStore extends LoadState {
   targets = $state.raw<Target[]>([]);
 
@@ -15,14 +15,9 @@ export class TargetsStore extends LoadState {
     });
   }
 
-  /** Reads the list again without showing it loading (a target's host came up or went down: its status changed). */
-  async refresh(): Promise<void> {
-    if (this.status !== 'ready') return;
-    try {
-      this.targets = (await getJson<TargetsResponse>(API.targets, {})).targets;
-    } catch (err) {
-      errorMessage(err, 'refreshing the targets'); // logged; the list stays and the next change tries again
-    }
+  /** The list as the server pushed it (after the first read: an older read must not overwrite it). */
+  apply(targets: Target[]): void {
+    if (this.status === 'ready') this.targets = targets;
   }
 
   /** Throws ApiError (409: the name, or a host of another kind, is taken). */
