@@ -48,6 +48,9 @@ export interface MetricCatalog {
   onAdded(listener: (added: MetricInfo[]) => void): () => void;
 }
 
+/** How many decimals a runtime metric shows, by unit (percentages like the built-in ones; seconds to the millisecond). */
+const RUNTIME_DECIMALS: Record<string, number> = { '%': 1, ms: 1, '': 2, '/s': 2 };
+
 function toInfo(row: MetricRow): MetricInfo {
   if (isBuiltinMetric(row.name)) return builtinInfo(row.name);
   return {
@@ -57,7 +60,7 @@ function toInfo(row: MetricRow): MetricInfo {
     label: row.label ?? row.name,
     unit: row.unit,
     help: row.help,
-    decimals: row.unit === '' || row.unit === '/s' ? 2 : 3,
+    decimals: RUNTIME_DECIMALS[row.unit] ?? 3,
     signed: true,
   };
 }
