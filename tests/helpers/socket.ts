@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents, Snapshot } from '../../shared/events.ts';
+import type { ClientToServerEvents, HandshakeAuth, MetricsEvent, ServerToClientEvents, Snapshot } from '../../shared/events.ts';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -37,4 +37,51 @@ export function nextEvent<E extends keyof ServerToClientEvents>(socket: TestSock
       resolve(payload);
     }) as never);
   });
+}
+
+/** What `recordMetrics` gives: the events so far, and a wait for more. */
+export interface MetricsRecorder {
+  /** Every `metrics` event (of the host, when one was named) since recording began, in arrival order. */
+  events: MetricsEvent[];
+  /** Resolves with `events` once `check(events)` holds (checked on every event), or fails naming `what`. */
+  until(check: (events: MetricsEvent[]) => boolean, what: string, timeoutMs?: number): Promise<MetricsEvent[]>;
+  /** Resolves with `events` once at least `n` have arrived. */
+  count(n: number, timeoutMs?: number): Promise<MetricsEvent[]>;
+  stop(): void;
+}
+
+/**
+ * Records the `metrics` events `socket` receives from now on: the awaited signal of "the server
+ * has ticked" (each tick of a host is one event), instead of sleeping for some ticks' worth of time.
+ */
+export function recordMetrics(socket: TestSocket, host?: string): MetricsRecorder {
+  const events: MetricsEvent[] = [];
+  const waiters = new Set<() => void>();
+  const onMetrics = (e: MetricsEvent) => {
+    if (host !== undefined && e.host !== host) return;
+    events.push(e);
+    for (const wake of [...waiters]) wake();
+  };
+  socket.on('metrics', onMetrics);
+  const until: MetricsRecorder['until'] = (check, what, timeoutMs = 5000) =>
+    new Promise((resolve, reject) => {
+      if (check(events)) return resolve(events);
+      const timer = setTimeout(() => {
+        waiters.delete(wake);
+        reject(new Error(`${what}: not within ${timeoutMs} ms (${events.length} metrics events)`));
+      }, timeoutMs);
+      const wake = () => {
+        if (!check(events)) return;
+        clearTimeout(timer);
+        waiters.delete(wake);
+        resolve(events);
+      };
+      waiters.add(wake);
+    });
+  return {
+    events,
+    until,
+    count: (n, timeoutMs) => until((e) => e.length >= n, `${n} metrics events`, timeoutMs),
+    stop: () => void socket.off('metrics', onMetrics),
+  };
 }

@@ -158,6 +158,8 @@ describe('several nodes on one PostgreSQL database', { skip }, () => {
       late.socket.disconnect();
       // One alert, one mail, whatever the number of nodes.
       await waitFor(() => smtp.messages.length > mailsBefore, 'the mail', 15_000);
+      // Kept: "no second mail" is an absence across three processes; no idle signal reaches into the
+      // other nodes (see the report), so the test watches for a while after the first one.
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(smtp.messages.length - mailsBefore, 1, 'mails sent for one crossing');
       const { body } = await admin.json<{ alerts: Alert[] }>(`/api/alerts?state=all&ruleId=${rule.body.id}`);
@@ -190,14 +192,20 @@ describe('several nodes on one PostgreSQL database', { skip }, () => {
       lastTs = Math.max(lastTs ?? 0, ts);
     };
     wall.on('snapshot', (s: Snapshot) => (s.series['erp-2']?.['cpu.count'] ?? []).forEach(([ts]) => note(ts)));
-    wall.on('metrics', (e: MetricsEvent) => e.host === 'erp-2' && e.values['cpu.count'] !== undefined && note(e.ts));
+    let crossingSeen = false;
+    wall.on('metrics', (e: MetricsEvent) => {
+      if (e.host !== 'erp-2' || e.values['cpu.count'] === undefined) return;
+      note(e.ts);
+      if (e.values['cpu.count'] === 9) crossingSeen = true;
+    });
     try {
       await waitFor(() => wallTs.length >= 8, 'the wall screen to draw erp-2', 15_000);
       const rule = await admin.json<Rule>('/api/rules', { method: 'POST', body: { name: 'erp-2 cores', metric: 'cpu.count', host: 'erp-2', operator: '>=', threshold: 5, level: 'CRITICAL', forSeconds: 2, channels: ['email'] } });
       const mailsBefore = smtp.messages.length;
       // The condition starts just before the leader dies; it must hold for 2 s, across the takeover.
       feeder.set(9);
-      await new Promise((r) => setTimeout(r, 500));
+      // The wall screen is on node A, the leader: once it draws the 9, the leader has that sample.
+      await waitFor(() => crossingSeen, 'the crossing on the leader', 10_000);
       const killedAt = Date.now();
       await byName('node-a').kill('SIGKILL');
       const newLeader = await waitFor(async () => {
@@ -211,6 +219,7 @@ describe('several nodes on one PostgreSQL database', { skip }, () => {
         return body.alerts[0];
       }, 'the alert of the crossing', 20_000);
       await waitFor(() => smtp.messages.length > mailsBefore, 'its mail', 20_000);
+      // Kept: "fired once, mailed once" is an absence across the surviving processes (see above).
       await new Promise((r) => setTimeout(r, 2000));
       const { body } = await admin.json<{ alerts: Alert[] }>(`/api/alerts?state=all&ruleId=${rule.body.id}`);
       assert.equal(body.alerts.length, 1, 'fired once');

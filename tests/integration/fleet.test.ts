@@ -119,6 +119,7 @@ describe('the fleet: agents against a real server', { skip }, () => {
     await waitFor(async () => (await stored('web-1', 'cpu.count', t0, Date.now())).ts.length >= 4, 'live samples of web-1 stored', 10_000);
     await server!.close();
     const down = Date.now();
+    // Kept: the 20 s the server stays down is the scenario (the agent buffers them).
     await new Promise((r) => setTimeout(r, 20_000));
     const up = Date.now();
     await start();
@@ -141,11 +142,13 @@ describe('the fleet: agents against a real server', { skip }, () => {
     let agent = await run('app-1', creds);
     await waitFor(async () => (await stored('app-1', 'cpu.count', 0, Date.now())).ts.length >= 4, 'app-1 live', 15_000);
     await server!.close();
+    // Kept: the scenario is 3 s of outage buffered before the agent is killed.
     await new Promise((r) => setTimeout(r, 3000));
     // Killed hard while the server is away: the buffer must survive on disk.
     await agent.stop('SIGKILL');
     const deadFrom = Date.now();
     agent = await run('app-1', creds);
+    // Kept: the scenario is 3 s buffered by the restarted agent while the server is still away (checked below).
     await new Promise((r) => setTimeout(r, 3000));
     await start();
     await waitFor(async () => /connected to/.test(agent.log()), 'the restarted agent to connect', 15_000);

@@ -17,8 +17,9 @@ import type { Alert, AlertDetail, Delivery, Rule } from '../../shared/alerts.ts'
 import { createTempDatabase, postgresSkipReason, type TempDatabase } from '../helpers/postgres.ts';
 import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.ts';
+import { calmMachine } from '../helpers/sources.ts';
 import { startWebhookReceiver, type ReceivedHook, type TestWebhookReceiver } from '../helpers/webhook.ts';
-import { sleep, waitFor } from '../helpers/wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const TICK = 250;
 const HOST = 'test-host';
@@ -72,6 +73,14 @@ function client(server: () => TestServer) {
   };
 }
 
+/**
+ * Runs `n` outbox passes to their end (each `idle()` runs a pass and waits for every delivery it
+ * started): what "nothing more is sent" is checked after, instead of sleeping through some passes.
+ */
+async function passes(server: TestServer, n = 3) {
+  for (let i = 0; i < n; i++) await server.idle();
+}
+
 const hooksFor = (hook: TestWebhookReceiver, alertId: number, reason?: string) =>
   hook.requests.filter((r) => (r.json as { alert?: Alert } | undefined)?.alert?.id === alertId && (!reason || (r.json as { reason: string }).reason === reason));
 const delivered = (hooks: ReceivedHook[]) => hooks.filter((r) => r.status < 300);
@@ -89,9 +98,11 @@ describe('notifications', () => {
     [server, bare] = await Promise.all([
       startTestServer({
         intervalMs: TICK,
+        sources: calmMachine,
         env: { SMTP_URL: smtp.url, ALERT_EMAIL_FROM: MAIL_FROM, ALERT_EMAIL_TO: MAIL_TO, PUBLIC_URL: `${PUBLIC_URL}/` },
       }),
-      startTestServer({ intervalMs: TICK }),
+      // Retries after 1 ms: a delivery that is (wrongly) retried is retried by the next outbox pass.
+      startTestServer({ intervalMs: TICK, sources: calmMachine, outbox: { retryBaseMs: 1, maxRetryMs: 1, pollMs: 100 } }),
     ]);
   });
   after(async () => {
@@ -189,7 +200,7 @@ describe('notifications', () => {
 
       hook.answerWith(200);
       await waitFor(async () => (await gw.detail(alert.id)).deliveries.every((d) => d.status === 'sent'), 'both deliveries sent', 6000);
-      await sleep(600); // several more outbox passes: nothing is sent twice
+      await passes(server); // several more outbox passes: nothing is sent twice
       const d = await gw.detail(alert.id);
       for (const reason of ['firing', 'resolved'] as const) {
         const arrived = delivered(hooksFor(hook, alert.id, reason));
@@ -217,7 +228,7 @@ describe('notifications', () => {
       await hook.start();
       const sent = await gw.delivery(alert.id, () => true, (d) => d.status === 'sent', 'delivery after the receiver is back', 6000);
       assert.ok(sent.attempts >= 3);
-      await sleep(500);
+      await passes(server);
       assert.equal(delivered(hooksFor(hook, alert.id, 'firing')).length, 1);
       await gw.disable(rule.id);
     } finally {
@@ -236,7 +247,7 @@ describe('notifications', () => {
       await smtp.start();
       const sent = await gw.delivery(alert.id, () => true, (d) => d.status === 'sent', 'the mail after the server is back', 6000);
       assert.equal(sent.lastError, null);
-      await sleep(500);
+      await passes(server);
       assert.equal(mailsAbout(smtp, 'Mail server down', 'firing').length, 1);
       await gw.disable(rule.id);
       await gw.delivery(alert.id, (d) => d.reason === 'resolved', (d) => d.status === 'sent', 'the resolution mail');
@@ -258,7 +269,7 @@ describe('notifications', () => {
       assert.equal(mailsAbout(smtp, 'Mail refused', 'firing').length, 0);
       smtp.rejectWith(null);
       await gw.delivery(alert.id, () => true, (d) => d.status === 'sent', 'the mail once accepted', 6000);
-      await sleep(500);
+      await passes(server);
       assert.equal(mailsAbout(smtp, 'Mail refused', 'firing').length, 1);
       await gw.disable(rule.id);
     } finally {
@@ -274,7 +285,8 @@ describe('notifications', () => {
   describe('without SMTP settings', () => {
     const bareGw = client(() => bare);
 
-    it('fails the email delivery at once with "not configured", without retries, and still notifies the dashboard', async () => {
+    // A bounded run: with a 1 ms retry, a delivery that kept being retried would keep the outbox from going idle.
+    it('fails the email delivery at once with "not configured", without retries, and still notifies the dashboard', { timeout: 30_000 }, async () => {
       const { body } = await bareGw.api<{ channels: Array<{ kind: string; configured: boolean; reason: string | null }> }>('GET', '/api/channels');
       const email = body.channels.find((c) => c.kind === 'email');
       assert.equal(email?.configured, false);
@@ -287,7 +299,8 @@ describe('notifications', () => {
       assert.match(failed.lastError ?? '', /not configured/);
       assert.match(failed.lastError ?? '', /SMTP_URL/);
       assert.equal(failed.attempts, 1);
-      await sleep(1200); // longer than several retry delays (200 ms doubling)
+      // This server retries after 1 ms (see `before`): a retry of it would be due by the first of these passes.
+      await passes(bare);
       const d = await bareGw.detail(alert.id);
       const email2 = d.deliveries.find((x) => x.channel === 'email')!;
       assert.equal(email2.status, 'failed');
@@ -310,7 +323,7 @@ describe('reminders stop once an alert is acknowledged [postgres]', async () => 
   let server: TestServer;
   before(async () => {
     db = await createTempDatabase();
-    [hook, server] = await Promise.all([startWebhookReceiver(), startTestServer({ intervalMs: TICK, databaseUrl: db.url })]);
+    [hook, server] = await Promise.all([startWebhookReceiver(), startTestServer({ intervalMs: TICK, sources: calmMachine, databaseUrl: db.url })]);
     sqlClient = new pg.Client({ connectionString: db.url });
     await sqlClient.connect();
   });
@@ -333,7 +346,7 @@ describe('reminders stop once an alert is acknowledged [postgres]', async () => 
     assert.equal(rule.repeatSeconds, 60);
     const alert = await gw.openAlert(rule.id);
     await waitFor(() => delivered(hooksFor(hook, alert.id, 'firing')).length === 1, 'the firing notification');
-    await sleep(500);
+    await passes(server); // each pass looks for due reminders first
     assert.equal(hooksFor(hook, alert.id, 'repeat').length, 0, 'a reminder before repeatSeconds passed');
 
     await makeReminderDue(alert.id);
@@ -343,13 +356,13 @@ describe('reminders stop once an alert is acknowledged [postgres]', async () => 
     }, 'a reminder');
     assert.match((reminder!.json as { text: string }).text, /still firing/);
     await waitFor(async () => (await gw.detail(alert.id)).deliveries.some((d) => d.reason === 'repeat' && d.status === 'sent'), 'the repeat delivery');
-    await sleep(400);
+    await passes(server);
     assert.equal(delivered(hooksFor(hook, alert.id, 'repeat')).length, 1, 'one due reminder was sent more than once');
 
     const ack = await gw.api<Alert>('POST', `/api/alerts/${alert.id}/ack`, {}, await server.user('oscar', 'operator'));
     assert.equal(ack.status, 200);
     await makeReminderDue(alert.id);
-    await sleep(1000); // ten outbox passes
+    await passes(server); // the acknowledgement applied, then passes that each look for due reminders
     assert.equal(hooksFor(hook, alert.id, 'repeat').length, 1, 'an acknowledged alert was reminded');
     const deliveries = (await gw.detail(alert.id)).deliveries;
     assert.equal(deliveries.filter((d) => d.reason === 'repeat').length, 1, 'a reminder was queued for an acknowledged alert');

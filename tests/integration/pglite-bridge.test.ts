@@ -20,7 +20,6 @@ import { migrate } from 'drizzle-orm/pglite/migrator';
 import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../server/store/data-dir-lock.ts';
 import { openPgliteWorker, withDbPriority, type PgliteBridge } from '../../server/store/pglite-bridge.ts';
 import { tempDir } from '../helpers/databases.ts';
-import { sleep } from '../helpers/wait.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const MIGRATIONS = path.join(REPO, 'migrations');
@@ -67,6 +66,12 @@ async function timeBlocking<T>(fn: () => Promise<T>): Promise<{ ms: number; bloc
   } finally {
     clearInterval(timer);
   }
+}
+
+/** Resolves once the worker thread's `exit` event has been emitted (its threadId is -1 from then on). */
+async function workerGone(worker: PgliteBridge['worker']): Promise<void> {
+  if (worker.threadId !== -1) await once(worker, 'exit');
+  assert.equal(worker.threadId, -1);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -330,8 +335,11 @@ describe('PGlite bridge', () => {
         bridge.transaction(async (tx) => {
           await tx.query(`INSERT INTO bridge_probes (name) VALUES ('tx-doomed')`);
           outside = bridge.query(`INSERT INTO bridge_probes (name) VALUES ('tx-outside')`).then(() => order.push('outside'));
-          await sleep(50); // every chance to run now; it must not
+          // Held in the bridge's queue, not sent to the worker (which would answer it before the next
+          // query of the transaction: it runs requests in order).
+          assert.equal(bridge.queued.system, 1, 'the outside query is not waiting in the queue');
           for (let i = 0; i < 10; i++) await tx.query('SELECT 1'); // the transaction's own queries do not wait behind it
+          assert.equal(bridge.queued.system, 1, 'the outside query left the queue while the transaction was open');
           order.push('callback');
           throw new Error('abort');
         }),
@@ -495,7 +503,7 @@ describe('PGlite bridge', () => {
         assert.match(String((outcome as PromiseRejectedResult).reason), /PGlite worker thread stopped unexpectedly \(exit code 1\)/);
       }
       await assert.rejects(doomed.query('SELECT 1'), /stopped unexpectedly/);
-      await sleep(20);
+      await workerGone(doomed.worker); // no event can follow: a second report would have come by now
       assert.equal(crashes.length, 1);
       assert.match(crashes[0]!.message, /stopped unexpectedly/);
       assert.equal(doomed.closed, true);
@@ -521,7 +529,7 @@ describe('PGlite bridge', () => {
       assert.match(err.message, /stopped unexpectedly \(exit code 1\): Cannot read properties of null/);
       release();
       assert.equal(await rejection(transaction), err, 'its COMMIT cannot happen either');
-      await sleep(20);
+      await workerGone(doomed.worker); // no event can follow: a second report would have come by now
       assert.equal(crashes.length, 1);
       assert.equal(crashes[0], err);
     });

@@ -450,14 +450,19 @@ describe('parseExposition: refused input', () => {
   it('is an ExpositionError with the line, and returns nothing for a body with one bad line', () => {
     const body = `${DJANGO}${GO_CLIENT}go_threads 8 oops\n`;
     let result: MetricFamily[] | undefined;
-    try {
-      result = parseExposition(body);
-    } catch (err) {
-      assert.ok(err instanceof ExpositionError);
-      assert.equal(err.line, 32);
-      assert.equal(err.detail, 'invalid timestamp "oops" for go_threads (integer milliseconds)');
-      assert.equal(err.message, 'line 32: invalid timestamp "oops" for go_threads (integer milliseconds)');
-    }
+    // assert.throws: a parse that returned without throwing would skip the checks of the error.
+    assert.throws(
+      () => {
+        result = parseExposition(body);
+      },
+      (err: unknown) => {
+        assert.ok(err instanceof ExpositionError);
+        assert.equal(err.line, 32);
+        assert.equal(err.detail, 'invalid timestamp "oops" for go_threads (integer milliseconds)');
+        assert.equal(err.message, 'line 32: invalid timestamp "oops" for go_threads (integer milliseconds)');
+        return true;
+      },
+    );
     assert.equal(result, undefined);
   });
 });

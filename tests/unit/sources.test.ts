@@ -6,6 +6,7 @@ import { createMemorySource, memoryFigures } from '../../server/collect/sources/
 import { createNetSource, parseProcNetDev, rates } from '../../server/collect/sources/net.ts';
 import { createSelfSource } from '../../server/collect/sources/self.ts';
 import { createAppSource } from '../../server/collect/sources/app.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const signal = new AbortController().signal;
 
@@ -18,12 +19,17 @@ describe('cpu source', () => {
 
   it('reports usage within 0–100, the core count and a load average on this machine', async () => {
     const source = createCpuSource();
-    await new Promise((r) => setTimeout(r, 50));
-    const v = await source.collect(signal);
+    // Usage needs the kernel's CPU times to have moved since the last reading: read until they have.
+    const v = await waitFor(async () => {
+      const reading = await source.collect(signal);
+      return reading['cpu.usage_percent'] !== null && reading;
+    }, 'a CPU reading over a time delta');
     const usage = v['cpu.usage_percent'];
-    assert.ok(usage === null || (usage !== undefined && usage >= 0 && usage <= 100), `usage ${usage}`);
-    assert.ok((v['cpu.count'] ?? 0) >= 1);
-    assert.ok((v['cpu.load_1m'] ?? -1) >= 0);
+    assert.equal(typeof usage, 'number', `usage ${usage}`);
+    assert.ok(usage! >= 0 && usage! <= 100, `usage ${usage}`);
+    assert.ok(Number.isInteger(v['cpu.count']) && v['cpu.count']! >= 1, `cpu.count ${v['cpu.count']}`);
+    assert.equal(typeof v['cpu.load_1m'], 'number');
+    assert.ok(v['cpu.load_1m']! >= 0, `load ${v['cpu.load_1m']}`);
   });
 });
 
@@ -42,7 +48,9 @@ describe('memory source', () => {
 
   it('reads this machine through systeminformation', async () => {
     const v = await createMemorySource().collect(signal);
+    assert.equal(typeof v['memory.usage_percent'], 'number');
     assert.ok(v['memory.usage_percent']! > 0 && v['memory.usage_percent']! < 100);
+    assert.equal(typeof v['memory.available_mb'], 'number');
     assert.ok(v['memory.available_mb']! > 0);
   });
 });
@@ -57,7 +65,9 @@ describe('disk source', () => {
 
   it('reads the root filesystem', async () => {
     const v = await createDiskSource().collect(signal);
+    assert.equal(typeof v['disk.usage_percent'], 'number');
     assert.ok(v['disk.usage_percent']! > 0 && v['disk.usage_percent']! <= 100);
+    assert.equal(typeof v['disk.free_gb'], 'number', `free ${v['disk.free_gb']}`); // null >= 0 holds in JS
     assert.ok(v['disk.free_gb']! >= 0);
   });
 });
@@ -89,20 +99,29 @@ describe('net source', () => {
   it('reads /proc/net/dev twice to give a rate', async () => {
     const source = createNetSource();
     assert.equal((await source.collect(signal))['net.rx_bytes_per_s'], null);
-    await new Promise((r) => setTimeout(r, 20));
+    // No wait: the readings are timed with performance.now(), which has moved by the second call.
     const v = await source.collect(signal);
-    assert.ok(v['net.rx_bytes_per_s']! >= 0 && v['net.tx_bytes_per_s']! >= 0);
+    for (const m of ['net.rx_bytes_per_s', 'net.tx_bytes_per_s'] as const) {
+      assert.equal(typeof v[m], 'number', `${m} ${v[m]}`); // null >= 0 holds in JS
+      assert.ok(v[m]! >= 0, `${m} ${v[m]}`);
+    }
   });
 });
 
 describe('self and app sources', () => {
   it('reports the process RSS, CPU and event-loop lag', async () => {
     const source = createSelfSource();
-    await new Promise((r) => setTimeout(r, 60));
-    const v = await source.collect(signal);
+    // The lag needs the event-loop histogram to hold a sample (it samples every 10 ms): read until it does.
+    const v = await waitFor(async () => {
+      const reading = await source.collect(signal);
+      return reading['self.event_loop_lag_ms'] !== null && reading;
+    }, 'an event-loop reading');
+    for (const m of ['self.rss_mb', 'self.cpu_percent', 'self.event_loop_lag_ms', 'self.event_loop_max_ms'] as const) {
+      assert.equal(typeof v[m], 'number', `${m} ${v[m]}`); // null >= 0 holds in JS
+      assert.ok(v[m]! >= 0, `${m} ${v[m]}`);
+    }
     assert.ok(v['self.rss_mb']! > 10);
-    assert.ok(v['self.cpu_percent']! >= 0);
-    assert.ok(v['self.event_loop_lag_ms'] === null || v['self.event_loop_lag_ms']! >= 0);
+    assert.ok(v['self.event_loop_max_ms']! >= v['self.event_loop_lag_ms']!, 'the max is at least the p99');
   });
 
   it('passes the audience counts through', async () => {
