@@ -13,7 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../shared/events.ts';
+import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '../shared/events.ts';
 import { setLogLevel } from '../server/lib/log.ts';
 import { createTempDatabase, postgresSkipReason } from '../tests/helpers/postgres.ts';
 
@@ -21,6 +21,15 @@ import { createTempDatabase, postgresSkipReason } from '../tests/helpers/postgre
 setLogLevel('warn');
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
+
+/**
+ * BENCH_QUICK=1: every benchmark with short windows and few repetitions, to
+ * check that it runs (figures are then only indicative). The real counts are
+ * the defaults.
+ */
+export const QUICK = process.env.BENCH_QUICK === '1';
+/** `real` normally, `quick` with BENCH_QUICK=1. */
+export const scale = <T>(real: T, quick: T): T => (QUICK ? quick : real);
 
 // ---------------------------------------------------------------- statistics
 
@@ -177,6 +186,11 @@ export async function freePort(): Promise<number> {
 export interface ServerProcess {
   /** The pid of the node process that runs the server (no tsx wrapper in between). */
   pid: number;
+  child: ChildProcess;
+  /** NODE_NAME (cluster benchmarks), else undefined. */
+  nodeName: string | undefined;
+  /** Milliseconds from spawn until /healthz first answered (polled every 20 ms). */
+  startMs: number;
   url: string;
   dataDir: string;
   /** Date.now() when /healthz first answered; the once-a-minute maintenance runs its first pass just before. */
@@ -185,9 +199,22 @@ export interface ServerProcess {
   cookie: string | undefined;
   /** SIGTERM, wait for the graceful shutdown (samples flushed), SIGKILL after 15 s. */
   stop(): Promise<void>;
+  /** kill -9, resolved once the process is gone. */
+  kill(): Promise<void>;
+  /** With `probe`: starts / stops the probe's stall log (gaps of a 5 ms timer beyond 15 ms, with their time). */
+  stallsStart(): Promise<void>;
+  stallsStop(): Promise<Stall[]>;
+  /** With `probe`: process.memoryUsage() inside the server, MB (the main thread's heap; rss is the whole process). */
+  memory(): Promise<{ rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }>;
   /** With `probe`: the event-loop delay measured by bench/probe.ts inside the server since the last reset. */
   eventLoop(): Promise<EventLoopDelay>;
   resetEventLoop(): Promise<void>;
+}
+
+/** One stall of the server's event loop seen by the probe: when it ended (epoch ms) and how long the loop was held. */
+export interface Stall {
+  at: number;
+  ms: number;
 }
 
 export interface EventLoopDelay {
@@ -204,6 +231,14 @@ export interface ServerProcessOptions {
   dataDir?: string;
   /** Load bench/probe.ts into the server to measure its event-loop delay from inside. */
   probe?: boolean;
+  /** NODE_NAME of a cluster node. */
+  nodeName?: string;
+  /** More environment (e.g. API_RATE_PER_ADDRESS for a load generator that makes many requests from one address). */
+  env?: Record<string, string>;
+  /** Skip the admin login after start (restart timing). */
+  noLogin?: boolean;
+  /** More node flags (diagnostics, e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 const adminPasswords = new Map<string, string>();
@@ -215,9 +250,10 @@ const adminPasswords = new Map<string, string>();
 export async function startServerProcess(opts: ServerProcessOptions): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDir().dir;
   const port = await freePort();
-  // The first start on a data dir creates the admin with this password; later starts on it must reuse it.
-  const adminPassword = adminPasswords.get(dataDir) ?? randomBytes(12).toString('hex');
-  adminPasswords.set(dataDir, adminPassword);
+  // The first start on a data dir (or database) creates the admin with this password; later starts on it must reuse it.
+  const key = opts.databaseUrl ?? dataDir;
+  const adminPassword = adminPasswords.get(key) ?? randomBytes(12).toString('hex');
+  adminPasswords.set(key, adminPassword);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -226,11 +262,15 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     COLLECT_INTERVAL_MS: String(opts.intervalMs),
     LOG_LEVEL: 'warn',
     ADMIN_PASSWORD: adminPassword,
+    ...opts.env,
   };
   delete env.DATABASE_URL;
+  delete env.NODE_NAME;
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
+  if (opts.nodeName) env.NODE_NAME = opts.nodeName;
   const probe = opts.probe ? ['--import', path.join(ROOT, 'bench/probe.ts')] : [];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...probe, path.join(ROOT, 'server/main.ts')], {
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', ...probe, path.join(ROOT, 'server/main.ts')], {
     cwd: ROOT,
     env,
     stdio: opts.probe ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'],
@@ -240,17 +280,18 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
   const stop = onCleanup(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (gone()) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${stderr}`);
+    if (gone()) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}:\n${stderr}`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.ok) break;
@@ -259,16 +300,17 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`server did not answer /healthz within 60 s:\n${stderr}`);
+      throw new Error(`server did not answer /healthz within 90 s:\n${stderr}`);
     }
-    await sleep(100);
+    await sleep(20);
   }
+  const startMs = performance.now() - spawnedAt;
   const readyAt = Date.now();
-  const cookie = await login(url, adminPassword);
+  const cookie = opts.noLogin ? undefined : await login(url, adminPassword);
   const ask = <T>(msg: string) =>
     new Promise<T>((resolve, reject) => {
       if (!child.send) return reject(new Error('the server was started without probe: true'));
-      const timer = setTimeout(() => reject(new Error(`probe did not answer ${msg}`)), 5000);
+      const timer = setTimeout(() => reject(new Error(`probe did not answer ${msg}`)), 10_000);
       child.once('message', (answer) => {
         clearTimeout(timer);
         resolve((answer as { eld: T }).eld);
@@ -277,20 +319,39 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     });
   return {
     pid: child.pid!,
+    child,
+    nodeName: opts.nodeName,
+    startMs,
     url,
     dataDir,
     readyAt,
     cookie,
     stop,
+    async kill() {
+      if (gone()) return;
+      child.kill('SIGKILL');
+      await exited;
+      await stop();
+    },
     eventLoop: () => ask<EventLoopDelay>('eld:read'),
     resetEventLoop: async () => {
       await ask<string>('eld:reset');
     },
+    stallsStart: async () => {
+      await ask<string>('stalls:start');
+    },
+    stallsStop: () => ask<Stall[]>('stalls:stop'),
+    memory: () => ask('mem:read'),
   };
 }
 
+/** The admin password the bench gave the server of this data dir or database. */
+export function adminPasswordOf(dataDirOrUrl: string): string | undefined {
+  return adminPasswords.get(dataDirOrUrl);
+}
+
 /** Logs in as the first admin (ADMIN_PASSWORD) and returns the session cookie; undefined when the server has no login route. */
-async function login(url: string, password: string): Promise<string | undefined> {
+export async function login(url: string, password: string): Promise<string | undefined> {
   const res = await fetch(`${url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -328,6 +389,102 @@ export function rssMb(pid: number): number {
   return kb / 1024;
 }
 
+/** CPU seconds (utime + stime) of each thread of a process, by thread id (the main thread's id is the pid). */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      out.set(Number(tid), (f[11]! + f[12]!) / CLK_TCK);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
+/**
+ * Per-thread CPU between two threadCpuSeconds() readings, as text: the main
+ * thread (JavaScript, the event loop) and the busiest other threads (a
+ * worker thread such as PGlite's, V8's GC helpers, libuv's pool), % of a core.
+ */
+export function threadBreakdown(pid: number, a: Map<number, number>, b: Map<number, number>, seconds: number): string {
+  const rows = [...b.entries()].map(([tid, cpu]) => ({ tid, pct: ((cpu - (a.get(tid) ?? 0)) / seconds) * 100 }));
+  const main = rows.find((r) => r.tid === pid)?.pct ?? 0;
+  const others = rows.filter((r) => r.tid !== pid).sort((x, y) => y.pct - x.pct);
+  const rest = others.slice(3).reduce((s, r) => s + r.pct, 0);
+  return `main thread ${round(main, 2)} %, busiest other threads ${others.slice(0, 3).map((r) => `${round(r.pct, 2)} %`).join(', ')}, the other ${Math.max(0, others.length - 3)} threads ${round(rest, 2)} %`;
+}
+
+/**
+ * Where a process's resident memory is, from /proc/<pid>/smaps: Rss summed
+ * by kind of mapping (anonymous: heaps, WASM memory, thread stacks; files:
+ * the node binary and libraries), and the largest anonymous mappings.
+ */
+export function memoryMap(pid: number): string {
+  const text = fs.readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  const maps: Array<{ name: string; size: number; rss: number }> = [];
+  let current: { name: string; size: number; rss: number } | undefined;
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+\s+\S+\s+\S+\s+\S+\s+\d+\s*(.*)$/.exec(line);
+    if (head) {
+      current = { name: head[1]!.trim() || '[anon]', size: 0, rss: 0 };
+      maps.push(current);
+      continue;
+    }
+    const kb = /^(Size|Rss):\s+(\d+) kB/.exec(line);
+    if (kb && current) current[kb[1] === 'Size' ? 'size' : 'rss'] = Number(kb[2]) / 1024;
+  }
+  const sum = (xs: typeof maps) => xs.reduce((a, m) => a + m.rss, 0);
+  const anon = maps.filter((m) => m.name === '[anon]' || m.name.startsWith('[anon:') || m.name === '[heap]');
+  const files = maps.filter((m) => m.name.startsWith('/'));
+  const top = [...anon].sort((a, b) => b.rss - a.rss).slice(0, 4);
+  return `anonymous ${round(sum(anon), 0)} MB (largest mappings ${top.map((m) => `${round(m.rss, 0)} of ${round(m.size, 0)} MB`).join(', ')}), files ${round(sum(files), 0)} MB, other ${round(sum(maps) - sum(anon) - sum(files), 0)} MB`;
+}
+
+/** VmHWM of a process in MB: the peak RSS since it started. */
+export function peakRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+/** CPU % of one core used by `pids` (their threads and reaped children) between two readings. */
+export function cpuMeter(pids: () => number[]) {
+  const read = () => {
+    let sum = 0;
+    for (const pid of pids()) {
+      try {
+        const c = cpuSeconds(pid);
+        sum += c.own + c.children;
+      } catch {
+        // gone
+      }
+    }
+    return sum;
+  };
+  let cpu = read();
+  let t = performance.now();
+  const start = { cpu, t };
+  return {
+    /** % of one core since the last lap (or the start). */
+    lap(): number {
+      const c = read();
+      const now = performance.now();
+      const pct = ((c - cpu) / ((now - t) / 1000)) * 100;
+      cpu = c;
+      t = now;
+      return pct;
+    },
+    /** % of one core since the meter was made, and the CPU seconds. */
+    total(): { percent: number; seconds: number } {
+      const c = read();
+      return { percent: ((c - start.cpu) / ((performance.now() - start.t) / 1000)) * 100, seconds: c - start.cpu };
+    },
+  };
+}
+
 /** Busy and total jiffies of all CPUs (/proc/stat), for the machine's load during a window. */
 export function machineJiffies(): { busy: number; total: number } {
   const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
@@ -347,11 +504,12 @@ export function machineBusyPercent(a: { busy: number; total: number }, b: { busy
 export type BenchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** A socket.io-client over websocket only (with the session cookie, if any), resolved once the server's snapshot has arrived. */
-export function connectViewer(server: { url: string; cookie?: string | undefined }): Promise<BenchSocket> {
+export function connectViewer(server: { url: string; cookie?: string | undefined }, auth: HandshakeAuth = {}): Promise<BenchSocket> {
   const socket: BenchSocket = io(server.url, {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
+    auth: { ...auth },
     ...(server.cookie ? { extraHeaders: { cookie: server.cookie } } : {}),
   });
   return new Promise((resolve, reject) => {
@@ -394,5 +552,111 @@ export async function standalone(run: () => Promise<BenchResult[]>): Promise<voi
     console.log(JSON.stringify(await run(), null, 2));
   } finally {
     await runCleanups();
+  }
+}
+
+// ---------------------------------------------------------------- HTTP as the admin
+
+/** A request as a logged-in browser makes it (session cookie, and Origin on writes); throws on a non-2xx answer. */
+export async function api<T = unknown>(server: { url: string; cookie?: string | undefined }, method: string, route: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.url}${route}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(server.cookie ? { cookie: server.cookie } : {}),
+      ...(method !== 'GET' && server.cookie ? { origin: server.url } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** The name the server stores its own samples under (it runs on this machine). */
+export const SERVER_HOST = os.hostname();
+
+// ---------------------------------------------------------------- load generators (child processes)
+
+export interface Worker {
+  pid: number;
+  /** Calls a command of the worker (bench/loadgen/ipc.ts `serve`) and resolves with its answer. */
+  call<T = unknown>(cmd: string, args?: unknown): Promise<T>;
+  /** Asks it to exit; SIGKILL after 10 s. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a load generator as a separate node process (`node --import tsx
+ * bench/loadgen/<name>.ts`): its work and its event loop are not the bench's
+ * nor the server's; it answers commands over IPC.
+ */
+export async function spawnWorker(name: string, env: Record<string, string> = {}): Promise<Worker> {
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', '--import', 'tsx', path.join(ROOT, 'bench/loadgen', `${name}.ts`)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let nextId = 1;
+  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let ready: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  child.on('message', (raw) => {
+    const msg = raw as { ready?: boolean; id?: number; result?: unknown; error?: string };
+    if (msg.ready) return ready();
+    const w = waiting.get(msg.id!);
+    if (!w) return;
+    waiting.delete(msg.id!);
+    if (msg.error !== undefined) w.reject(new Error(`${name}: ${msg.error}`));
+    else w.resolve(msg.result);
+  });
+  child.once('exit', (code, signal) => {
+    for (const w of waiting.values()) w.reject(new Error(`load generator ${name} exited (${code ?? signal}): ${stderr}`));
+    waiting.clear();
+  });
+  const stop = onCleanup(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.send?.({ id: 0, cmd: 'exit' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  });
+  await Promise.race([
+    isReady,
+    exited.then(() => {
+      throw new Error(`load generator ${name} exited before it was ready: ${stderr}`);
+    }),
+  ]);
+  return {
+    pid: child.pid!,
+    call<T>(cmd: string, args?: unknown) {
+      const id = nextId++;
+      return new Promise<T>((resolve, reject) => {
+        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send!({ id, cmd, args });
+      });
+    },
+    stop,
+  };
+}
+
+// ---------------------------------------------------------------- PostgreSQL's side
+
+/** Pids of the PostgreSQL backends serving a database (they run on this machine: their CPU is read from /proc). */
+export async function backendPids(url: string): Promise<number[]> {
+  const pg = (await import('pg')).default;
+  const name = new URL(url).pathname.slice(1);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
   }
 }
