@@ -1,13 +1,14 @@
 import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
-import { currentPath, LOGIN_PATH, session } from './lib/session.svelte.ts';
+import { PAGES } from '$shared/routes.ts';
+import { currentPath, session } from './lib/session.svelte.ts';
 import { connectLive } from './lib/socket.ts';
 
 // The login page connects once someone has logged in; every other page at once (no session: back to login).
-if (currentPath() !== LOGIN_PATH) {
+if (currentPath() !== PAGES.login) {
   connectLive();
-  if (currentPath() !== '/kiosk') void session.load(); // a wall screen has a display token, not a user
+  if (currentPath() !== PAGES.kiosk) void session.load(); // a wall screen has a display token, not a user
 }
 
 const target = document.getElementById('app');

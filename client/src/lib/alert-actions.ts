@@ -1,8 +1,11 @@
 import type { Alert } from '$shared/alerts.ts';
+import { API, routeTo } from '$shared/routes.ts';
 import { ApiError, sendJson } from './api.ts';
 import { liveSocket } from './socket.ts';
 
 export type AlertAction = 'ack' | 'unack' | 'resolve';
+
+const ACTION_ROUTE = { ack: API.alertAck, unack: API.alertUnack, resolve: API.alertResolve } as const satisfies Record<AlertAction, string>;
 
 export type ActionResult = { ok: true; alert: Alert } | { ok: false; message: string };
 
@@ -36,7 +39,7 @@ export async function actOnAlert(action: AlertAction, id: number, note?: string)
   }
   try {
     const body = action === 'unack' ? undefined : payload.note ? { note: payload.note } : {};
-    return { ok: true, alert: await sendJson<Alert>('POST', `/api/alerts/${id}/${action}`, body) };
+    return { ok: true, alert: await sendJson<Alert>('POST', routeTo(ACTION_ROUTE[action], { id }), body) };
   } catch (err) {
     if (err instanceof ApiError) return { ok: false, message: actionProblem(err.message) };
     console.error('glasswatch: alert action failed', err);

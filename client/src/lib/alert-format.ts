@@ -1,8 +1,10 @@
 import type { Alert, AlertState, Level, Operator } from '$shared/alerts.ts';
 import type { MetricName } from '$shared/catalog.ts';
 import { formatMetricText } from '$shared/format.ts';
+import { PAGES } from '$shared/routes.ts';
 import { catalog } from './catalog.svelte.ts';
 import type { IconName } from './icons.ts';
+import { pageHref } from './router.svelte.ts';
 
 export const OPERATOR_SYMBOL: Record<Operator, string> = { '>': '>', '<': '<', '>=': '≥', '<=': '≤', '==': '=' };
 
@@ -27,7 +29,7 @@ export function clearDirection(operator: Operator): string {
 }
 
 export function alertHref(alert: Pick<Alert, 'id'>): string {
-  return `/alerts?id=${alert.id}`;
+  return pageHref(PAGES.alerts, { id: alert.id });
 }
 
 /** Whole units for settings: "30 s", "30 min", "1 h 30 min", "2 d". */

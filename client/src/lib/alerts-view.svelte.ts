@@ -1,6 +1,8 @@
 import { LEVELS, type Alert, type AlertDetail, type Level } from '$shared/alerts.ts';
-import { errorMessage, getJson } from './api.ts';
+import { API, routeTo } from '$shared/routes.ts';
+import { getJson } from './api.ts';
 import { live } from './live.svelte.ts';
+import { LoadState } from './load-state.svelte.ts';
 
 export const ALERT_RANGES = [
   { key: '1h', label: '1 h', ms: 3_600_000 },
@@ -19,7 +21,7 @@ export const STATE_FILTERS = [
 ] as const;
 export type StateFilter = (typeof STATE_FILTERS)[number]['key'];
 
-/** The most the API returns at once (GET /api/alerts?limit=). */
+/** The most the API returns at once (`limit` of GET API.alerts). */
 export const LIST_LIMIT = 1000;
 const DEFAULTS = { state: 'all', range: '24h' } as const;
 
@@ -32,7 +34,7 @@ const isLevel = (v: string | null): v is Level => (LEVELS as readonly string[]).
  * selected alert's detail. Read when the filters change or on request; kept
  * current by `alert` events for the alerts it shows, never polled.
  */
-export class AlertsView {
+export class AlertsView extends LoadState {
   state = $state<StateFilter>(DEFAULTS.state);
   level = $state<Level | null>(null);
   host = $state<string | null>(null);
@@ -41,8 +43,6 @@ export class AlertsView {
   /** `?id=N`: the alert whose detail is open. */
   selectedId = $state<number | null>(null);
 
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
-  error = $state<string | null>(null);
   alerts = $state.raw<Alert[]>([]);
   /** The API's limit was reached: older alerts of the range may be missing. */
   truncated = $state(false);
@@ -50,7 +50,6 @@ export class AlertsView {
   newSince = $state(0);
   #newIds = new Set<number>();
   #loadedAt = 0;
-  #abort: AbortController | null = null;
 
   /** Changes whenever a filter does (not the selection): the list is read again. */
   get filterKey(): string {
@@ -85,35 +84,20 @@ export class AlertsView {
     return text ? `?${text}` : '';
   }
 
-  async load(): Promise<void> {
-    this.#abort?.abort();
-    const abort = new AbortController();
-    this.#abort = abort;
-    this.status = 'loading';
-    this.error = null;
-    try {
+  load(): Promise<void> {
+    return this.track('loading the alerts', async (signal) => {
       const { alerts } = await getJson<{ alerts: Alert[] }>(
-        '/api/alerts',
+        API.alerts,
         { state: this.state, level: this.level ?? undefined, host: this.host ?? undefined, ruleId: this.ruleId ?? undefined, limit: LIST_LIMIT },
-        abort.signal,
+        signal,
       );
-      if (abort.signal.aborted) return;
+      if (signal.aborted) return;
       this.#loadedAt = Date.now() + live.clockOffsetMs; // on the server's clock, like the alerts' times
       this.truncated = alerts.length >= LIST_LIMIT;
       this.alerts = alerts.filter((a) => this.#inRange(a, this.#loadedAt));
       this.#newIds.clear();
       this.newSince = 0;
-      this.status = 'ready';
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      this.error = errorMessage(err, 'loading the alerts');
-      this.status = 'error';
-    }
-  }
-
-  cancel(): void {
-    this.#abort?.abort();
-    this.#abort = null;
+    });
   }
 
   /** An `alert` event: replace a listed alert in place; count new ones that would be listed. */
@@ -146,32 +130,22 @@ export class AlertsView {
 }
 
 /** One alert's detail with its timeline; `alert` events update it at once, the timeline is re-read after. */
-export class AlertDetailView {
+export class AlertDetailView extends LoadState {
   id = $state<number | null>(null);
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
-  error = $state<string | null>(null);
   detail = $state.raw<AlertDetail | null>(null);
-  #abort: AbortController | null = null;
   #refresh: ReturnType<typeof setTimeout> | undefined;
 
-  async load(id: number, { quiet = false } = {}): Promise<void> {
-    this.#abort?.abort();
-    const abort = new AbortController();
-    this.#abort = abort;
+  load(id: number, { quiet = false } = {}): Promise<void> {
     if (id !== this.id) this.detail = null;
     this.id = id;
-    if (!quiet) this.status = 'loading';
-    this.error = null;
-    try {
-      const detail = await getJson<AlertDetail>(`/api/alerts/${id}`, {}, abort.signal);
-      if (abort.signal.aborted) return;
-      this.detail = detail;
-      this.status = 'ready';
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      this.error = errorMessage(err, 'loading the alert');
-      this.status = 'error';
-    }
+    return this.track(
+      'loading the alert',
+      async (signal) => {
+        const detail = await getJson<AlertDetail>(routeTo(API.alert, { id }), {}, signal);
+        if (!signal.aborted) this.detail = detail;
+      },
+      { quiet },
+    );
   }
 
   /** The alert changed on the server: show it now, re-read its timeline shortly (changes come in bursts). */
@@ -185,7 +159,7 @@ export class AlertDetailView {
   }
 
   close(): void {
-    this.#abort?.abort();
+    this.cancel();
     clearTimeout(this.#refresh);
     this.id = null;
     this.detail = null;

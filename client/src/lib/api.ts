@@ -87,3 +87,13 @@ export function errorMessage(err: unknown, what: string): string {
   console.error(`glasswatch: ${what} failed`, err);
   return `Something went wrong while ${what}`;
 }
+
+/** Runs a write whose failure the page shows in words: null when it worked, else the message (see errorMessage). */
+export async function attempt(what: string, write: () => Promise<unknown>): Promise<string | null> {
+  try {
+    await write();
+    return null;
+  } catch (err) {
+    return errorMessage(err, what);
+  }
+}

@@ -1,6 +1,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { CatalogResponse } from '$shared/api.ts';
 import { BUILTIN_METRICS, builtinInfo, metricDef, seriesFamily, type MetricDef, type MetricInfo, type MetricName } from '$shared/catalog.ts';
+import { API } from '$shared/routes.ts';
 import { getJson } from './api.ts';
 import { LoadState } from './load-state.svelte.ts';
 
@@ -24,7 +25,7 @@ export interface MetricGroup {
 /**
  * Every metric the client can name: the compiled built-ins and the runtime
  * catalog (scraped and pushed series), learnt from the snapshot, the
- * `catalog` event and `GET /api/metrics/catalog`. `def(name)` is what every
+ * `catalog` event and `GET API.metricsCatalog`. `def(name)` is what every
  * card, chart, alert and picker formats, labels and thresholds with.
  */
 class CatalogStore extends LoadState {
@@ -41,7 +42,7 @@ class CatalogStore extends LoadState {
 
   /** Fetches the whole catalog (pages with metric pickers; the socket keeps it current afterwards). */
   load(): Promise<void> {
-    return this.track('loading the metric catalog', async () => this.add((await getJson<CatalogResponse>('/api/metrics/catalog', {})).metrics));
+    return this.track('loading the metric catalog', async (signal) => this.add((await getJson<CatalogResponse>(API.metricsCatalog, {}, signal)).metrics));
   }
 
   /** Picker groups: built-ins by area, runtime series by family (one-series families together as "Application"). */

@@ -1,6 +1,8 @@
 import { isSeriesName, type MetricName } from '$shared/catalog.ts';
 import type { HistoryResponse } from '$shared/api.ts';
-import { ApiError, getJson } from './api.ts';
+import { API } from '$shared/routes.ts';
+import { getJson } from './api.ts';
+import { LoadState } from './load-state.svelte.ts';
 
 export const RANGES = [
   { key: '1h', label: '1 h', ms: 3_600_000 },
@@ -23,15 +25,12 @@ function isRangeKey(key: string | null): key is RangeKey {
  * The history page's selection and its last answer. Fetched when the
  * selection changes or on request — never on a timer.
  */
-export class HistoryView {
+export class HistoryView extends LoadState {
   metric = $state<MetricName>('cpu.usage_percent');
   range = $state<RangeKey>('1h');
   /** null: the server's default host. */
   host = $state<string | null>(null);
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
   result = $state.raw<HistoryResponse | null>(null);
-  error = $state<string | null>(null);
-  #abort: AbortController | null = null;
 
   /** Takes `?metric=&range=&host=` from a page URL. */
   readQuery(search: string): void {
@@ -49,33 +48,12 @@ export class HistoryView {
     return `?${q}`;
   }
 
-  async load(): Promise<void> {
-    this.#abort?.abort();
-    const abort = new AbortController();
-    this.#abort = abort;
+  load(): Promise<void> {
     const to = Date.now();
     const from = to - RANGES.find((r) => r.key === this.range)!.ms;
-    this.status = 'loading';
-    this.error = null;
-    try {
-      const result = await getJson<HistoryResponse>(
-        '/api/metrics/history',
-        { metric: this.metric, host: this.host ?? undefined, from, to, points: POINTS },
-        abort.signal,
-      );
-      if (abort.signal.aborted) return;
-      this.result = result;
-      this.status = 'ready';
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      this.error = err instanceof ApiError ? err.message : 'Something went wrong while loading the history';
-      if (!(err instanceof ApiError)) console.error('glasswatch: history request failed', err);
-      this.status = 'error';
-    }
-  }
-
-  cancel(): void {
-    this.#abort?.abort();
-    this.#abort = null;
+    return this.track('loading the history', async (signal) => {
+      const result = await getJson<HistoryResponse>(API.metricsHistory, { metric: this.metric, host: this.host ?? undefined, from, to, points: POINTS }, signal);
+      if (!signal.aborted) this.result = result;
+    });
   }
 }

@@ -1,12 +1,13 @@
 import type { HostsResponse } from '$shared/api.ts';
 import type { HostInfo } from '$shared/events.ts';
+import { API } from '$shared/routes.ts';
 import { getJson } from './api.ts';
 import { live } from './live.svelte.ts';
 import { LoadState } from './load-state.svelte.ts';
 
 /**
  * Every host, of every kind, for pickers (history, rules): read from
- * `GET /api/hosts` when a page opens, kept current by the socket's `hosts` events.
+ * `GET API.hosts` when a page opens, kept current by the socket's `hosts` events.
  */
 class HostDirectory extends LoadState {
   #read = $state.raw<HostInfo[]>([]);
@@ -18,8 +19,8 @@ class HostDirectory extends LoadState {
   });
 
   load(): Promise<void> {
-    return this.track('loading the hosts', async () => {
-      this.#read = (await getJson<HostsResponse>('/api/hosts', {})).hosts;
+    return this.track('loading the hosts', async (signal) => {
+      this.#read = (await getJson<HostsResponse>(API.hosts, {}, signal)).hosts;
     });
   }
 }

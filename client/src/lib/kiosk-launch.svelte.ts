@@ -8,11 +8,13 @@
  * unknown) is forgotten, and the screen says so. The kiosk never sends
  * anyone to the login page (session.svelte.ts exempts its path).
  */
-export const KIOSK_PATH = '/kiosk';
+import { PAGES } from '$shared/routes.ts';
+import { currentPath } from './session.svelte.ts';
+
 const STORAGE_KEY = 'glasswatch.kioskToken';
 
-export function isKioskPath(pathname: string = location.pathname): boolean {
-  return (pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname) === KIOSK_PATH;
+function isKioskPath(): boolean {
+  return currentPath() === PAGES.kiosk;
 }
 
 function stored(): string | undefined {

@@ -1,6 +1,7 @@
 import { addDays, daysBetween, isDay, localDayOf, REPORT_MAX_DAYS, type Report, type ReportDeliveriesResponse, type ReportDelivery, type ReportSendResponse } from '$shared/reports.ts';
 import { API } from '$shared/routes.ts';
 import { errorMessage, getJson, sendJson } from './api.ts';
+import { LoadState } from './load-state.svelte.ts';
 
 export type ReportMode = 'day' | 'range';
 
@@ -12,19 +13,16 @@ const LOCAL_TZ = Intl.DateTimeFormat().resolvedOptions().timeZone;
  * whole fleet), its last answer and that day's report emails. Fetched when
  * the selection changes or on request — never on a timer.
  */
-export class ReportView {
+export class ReportView extends LoadState {
   mode = $state<ReportMode>('day');
   day = $state(addDays(localDayOf(Date.now(), LOCAL_TZ), -1));
   from = $state(addDays(localDayOf(Date.now(), LOCAL_TZ), -7));
   to = $state(addDays(localDayOf(Date.now(), LOCAL_TZ), -1));
   /** null: every host. */
   host = $state<string | null>(null);
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
   report = $state.raw<Report | null>(null);
-  error = $state<string | null>(null);
   deliveries = $state.raw<ReportDelivery[]>([]);
   deliveriesError = $state<string | null>(null);
-  #abort: AbortController | null = null;
 
   /** The server's time zone once a report named it; this browser's before. */
   tz = $derived(this.report?.tz ?? LOCAL_TZ);
@@ -74,29 +72,15 @@ export class ReportView {
   /** The CSV of the same selection (a download). */
   csvHref = $derived(`${API.reportsCsv}?${new URLSearchParams({ ...this.range, ...(this.host ? { host: this.host } : {}) })}`);
 
-  async load(): Promise<void> {
-    this.#abort?.abort();
-    if (this.problem) {
-      this.status = 'error';
-      this.error = this.problem;
-      return;
-    }
-    const abort = new AbortController();
-    this.#abort = abort;
-    this.status = 'loading';
-    this.error = null;
-    try {
-      const report = await getJson<Report>(API.reports, { ...this.range, host: this.host ?? undefined }, abort.signal);
-      if (abort.signal.aborted) return;
+  load(): Promise<void> {
+    if (this.problem) return Promise.resolve(this.fail(this.problem));
+    return this.track('loading the report', async (signal) => {
+      const report = await getJson<Report>(API.reports, { ...this.range, host: this.host ?? undefined }, signal);
+      if (signal.aborted) return;
       this.report = report;
-      this.status = 'ready';
       if (report.from === report.to) void this.loadDeliveries(report.from);
       else this.deliveries = [];
-    } catch (err) {
-      if (abort.signal.aborted) return;
-      this.error = errorMessage(err, 'loading the report');
-      this.status = 'error';
-    }
+    });
   }
 
   /** The report emails of one day (read with the report, again on request). */
@@ -115,10 +99,5 @@ export class ReportView {
     const answer = await sendJson<ReportSendResponse>('POST', API.reportSend, { day });
     if (this.report?.from === day) this.deliveries = [answer.delivery, ...this.deliveries.filter((d) => d.id !== answer.delivery.id)];
     return answer.delivery;
-  }
-
-  cancel(): void {
-    this.#abort?.abort();
-    this.#abort = null;
   }
 }

@@ -1,3 +1,13 @@
+import type { PagePath } from '$shared/routes.ts';
+
+/** A page's address with a query (empty values left out): `pageHref(PAGES.alerts, { id: 7 })` → `/alerts?id=7`. */
+export function pageHref(page: PagePath, query: Record<string, string | number | null | undefined> = {}): string {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== null && value !== undefined && value !== '') q.set(key, String(value));
+  const text = q.toString();
+  return text ? `${page}?${text}` : page;
+}
+
 /**
  * A tiny History-API router: the path is state, internal links are
  * intercepted, back/forward just work. Pages are picked in App.svelte.

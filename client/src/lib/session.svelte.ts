@@ -1,39 +1,39 @@
 import { hasRole, type Me, type Role } from '$shared/auth.ts';
 import type { SnapshotViewer } from '$shared/events.ts';
+import { API, PAGES } from '$shared/routes.ts';
 import { ApiError, getJson, onUnauthenticated, sendJson } from './api.ts';
 
 /** Why the login page opens: shown there as a notice. */
 export type LoginReason = 'ended' | 'logout';
 
-export const LOGIN_PATH = '/login';
 /** Pages that never send anyone to the login page (a wall screen has a token, not a session). */
-const NO_LOGIN_PATHS = new Set([LOGIN_PATH, '/kiosk']);
+const NO_LOGIN_PATHS = new Set<string>([PAGES.login, PAGES.kiosk]);
 
-/** This page's path without trailing slashes ("/kiosk/" is the kiosk too). */
-export function currentPath(): string {
-  return location.pathname.length > 1 ? location.pathname.replace(/\/+$/, '') || '/' : location.pathname;
+/** A path without trailing slashes ("/kiosk/" is the kiosk too); by default this page's. */
+export function currentPath(pathname: string = location.pathname): string {
+  return pathname.length > 1 ? pathname.replace(/\/+$/, '') || PAGES.dashboard : pathname;
 }
 
 /** Where to go after logging in: a path of ours, never another site, never the login page itself. */
 export function safeNext(raw: string | null): string {
-  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return '/';
+  if (!raw || !raw.startsWith('/') || raw.startsWith('//') || raw.startsWith('/\\')) return PAGES.dashboard;
   const url = new URL(raw, location.origin);
-  if (url.origin !== location.origin || url.pathname === LOGIN_PATH) return '/';
+  if (url.origin !== location.origin || url.pathname === PAGES.login) return PAGES.dashboard;
   return url.pathname + url.search + url.hash;
 }
 
 /** The login page's address, coming back to `next` afterwards. */
 export function loginHref(next: string | null, reason?: LoginReason): string {
   const params = new URLSearchParams();
-  if (next && next !== '/') params.set('next', next);
+  if (next && next !== PAGES.dashboard) params.set('next', next);
   if (reason) params.set('reason', reason);
   const query = params.toString();
-  return query ? `${LOGIN_PATH}?${query}` : LOGIN_PATH;
+  return query ? `${PAGES.login}?${query}` : PAGES.login;
 }
 
 /**
  * Who is using this browser: the user of the session cookie, learnt from
- * GET /api/auth/me at start and from every socket snapshot (`viewer`). The
+ * GET API.me at start and from every socket snapshot (`viewer`). The
  * UI offers only what this role may do; the server checks anyway.
  */
 class Session {
@@ -66,7 +66,7 @@ class Session {
   /** Asks the server who we are (a 401 sends the browser to the login page, see api.ts). */
   async load(): Promise<Me | null> {
     try {
-      this.me = await getJson<Me>('/api/auth/me', {});
+      this.me = await getJson<Me>(API.me, {});
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return null; // on the way to the login page
       console.warn('glasswatch: could not ask who is logged in', err);
@@ -79,7 +79,7 @@ class Session {
   async logout(): Promise<void> {
     this.#leaving = true;
     try {
-      await sendJson<void>('POST', '/api/auth/logout');
+      await sendJson<void>('POST', API.logout);
     } catch (err) {
       console.warn('glasswatch: logout request failed; the session cookie may outlive this page', err);
     }

@@ -1,6 +1,6 @@
 import type { Silence } from '$shared/alerts.ts';
-import { errorMessage, getJson, sendJson } from './api.ts';
-import { LoadState } from './load-state.svelte.ts';
+import { API } from '$shared/routes.ts';
+import { ResourceStore } from './resource.svelte.ts';
 
 export const SILENCE_DURATIONS = [
   { minutes: 15, label: '15 min' },
@@ -9,35 +9,16 @@ export const SILENCE_DURATIONS = [
   { minutes: 1440, label: '24 h' },
 ] as const;
 
-/** Active silences: read when the alerts page opens and after each change made here. */
-export class SilencesStore extends LoadState {
-  list = $state.raw<Silence[]>([]);
+export interface SilenceInput {
+  ruleId: number | null;
+  host: string | null;
+  minutes: number;
+  reason: string | null;
+}
 
-  load(): Promise<void> {
-    return this.track('loading the silences', async () => {
-      this.list = (await getJson<{ silences: Silence[] }>('/api/silences', {})).silences;
-    });
-  }
-
-  /** Creates a silence as the logged-in user; returns a problem to show, or null. */
-  async create(input: { ruleId: number | null; host: string | null; minutes: number; reason: string | null }): Promise<string | null> {
-    try {
-      const silence = await sendJson<Silence>('POST', '/api/silences', input);
-      this.list = [...this.list, silence].sort((a, b) => a.endsAt - b.endsAt);
-      return null;
-    } catch (err) {
-      return errorMessage(err, 'creating the silence');
-    }
-  }
-
-  /** Ends a silence now; returns a problem to show, or null. */
-  async end(id: number): Promise<string | null> {
-    try {
-      await sendJson<void>('DELETE', `/api/silences/${id}`);
-      this.list = this.list.filter((s) => s.id !== id);
-      return null;
-    } catch (err) {
-      return errorMessage(err, 'ending the silence');
-    }
+/** Active silences, soonest end first: read when the alerts page opens and after each change made here (created as the logged-in user). */
+export class SilencesStore extends ResourceStore<Silence, SilenceInput> {
+  constructor() {
+    super({ what: 'silences', list: API.silences, one: API.silence, key: 'silences', order: (a, b) => a.endsAt - b.endsAt });
   }
 }

@@ -1,7 +1,8 @@
 import type { Component } from 'svelte';
 import type { Role } from '$shared/auth.ts';
-import { PAGES } from '$shared/routes.ts';
+import { PAGES, type PagePath } from '$shared/routes.ts';
 import type { IconName } from '../lib/icons.ts';
+import { currentPath } from '../lib/session.svelte.ts';
 import Alerts from './Alerts.svelte';
 import Dashboard from './Dashboard.svelte';
 import Login from './Login.svelte';
@@ -17,7 +18,7 @@ export interface LazyPage {
 }
 
 export interface Route {
-  path: string;
+  path: PagePath;
   title: string;
   icon: IconName;
   /** Shown in the header's nav (pages that exist). */
@@ -30,18 +31,18 @@ export interface Route {
 }
 
 export const ROUTES: readonly Route[] = [
-  { path: '/', title: 'Dashboard', icon: 'dashboard', nav: true, page: Dashboard },
-  { path: '/metrics', title: 'Metrics', icon: 'history', nav: true, page: Metrics },
-  { path: '/alerts', title: 'Alerts', icon: 'bell', nav: true, page: Alerts },
+  { path: PAGES.dashboard, title: 'Dashboard', icon: 'dashboard', nav: true, page: Dashboard },
+  { path: PAGES.metrics, title: 'Metrics', icon: 'history', nav: true, page: Metrics },
+  { path: PAGES.alerts, title: 'Alerts', icon: 'bell', nav: true, page: Alerts },
   { path: PAGES.reports, title: 'Reports', icon: 'scroll', nav: true, page: { load: () => import('./Reports.svelte') } },
-  { path: '/rules', title: 'Rules', icon: 'sliders', nav: true, page: { load: () => import('./Rules.svelte') } },
-  { path: '/admin', title: 'Admin', icon: 'users', nav: true, role: 'admin', page: { load: () => import('./Admin.svelte') } },
-  { path: '/login', title: 'Log in', icon: 'user', nav: false, bare: true, page: Login },
+  { path: PAGES.rules, title: 'Rules', icon: 'sliders', nav: true, page: { load: () => import('./Rules.svelte') } },
+  { path: PAGES.admin, title: 'Admin', icon: 'users', nav: true, role: 'admin', page: { load: () => import('./Admin.svelte') } },
+  { path: PAGES.login, title: 'Log in', icon: 'user', nav: false, bare: true, page: Login },
   // The wall screen: alone on the screen, loaded only by wall screens.
-  { path: '/kiosk', title: 'Kiosk', icon: 'server', nav: false, bare: true, page: { load: () => import('./Kiosk.svelte') } },
+  { path: PAGES.kiosk, title: 'Kiosk', icon: 'server', nav: false, bare: true, page: { load: () => import('./Kiosk.svelte') } },
 ];
 
 export function routeFor(path: string): Route | undefined {
-  const clean = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  const clean = currentPath(path);
   return ROUTES.find((r) => r.path === clean);
 }

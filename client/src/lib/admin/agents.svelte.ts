@@ -1,52 +1,47 @@
-import type { Agent, AgentCreated, AgentsResponse } from '$shared/fleet.ts';
+import type { Agent, AgentCreated } from '$shared/fleet.ts';
 import { agentCreateSchema } from '$shared/fleet-schemas.ts';
-import { errorMessage, getJson, sendJson } from '../api.ts';
-import { LoadState } from '../load-state.svelte.ts';
-import { problemsByField } from './form.ts';
+import { API, PUBLIC } from '$shared/routes.ts';
+import { FormDraft, problemsByField, type FieldError } from '../form-draft.svelte.ts';
+import { ResourceStore } from '../resource.svelte.ts';
 
 /** Agents (Admin → Agents): their tokens are never kept, only who they are and how they did. */
-export class AgentsStore extends LoadState {
-  agents = $state.raw<Agent[]>([]);
-
-  load(): Promise<void> {
-    return this.track('loading the agents', async () => {
-      this.agents = (await getJson<AgentsResponse>('/api/agents', {})).agents;
-    });
+export class AgentsStore extends ResourceStore<Agent, { name: string }, never, AgentCreated> {
+  constructor() {
+    super({ what: 'agents', list: API.agents, one: API.agent, key: 'agents' });
   }
 
-  /** Reads the list again without showing it loading (the hosts event said an agent came or went). */
-  async refresh(): Promise<void> {
-    if (this.status !== 'ready') return;
-    try {
-      this.agents = (await getJson<AgentsResponse>('/api/agents', {})).agents;
-    } catch (err) {
-      errorMessage(err, 'refreshing the agents'); // logged; the list stays and the next change tries again
-    }
-  }
-
-  /** The answer carries the token in clear, this once; the list is read again for the rest. Throws ApiError. */
-  async create(name: string): Promise<AgentCreated> {
-    const created = await sendJson<AgentCreated>('POST', '/api/agents', { name });
-    await this.refresh();
-    return created;
+  /** The answer carries the token in clear, this once; the list is read again for the rest. */
+  protected override listed(): null {
+    return null;
   }
 
   /** Its socket is cut at once; revoked agents stay listed. */
-  async revoke(id: number): Promise<void> {
-    await sendJson<void>('DELETE', `/api/agents/${id}`);
-    this.agents = this.agents.map((a) => (a.id === id ? { ...a, online: false, revokedAt: Date.now() } : a));
+  revoke(id: number): Promise<void> {
+    return this.remove(id, (a) => ({ ...a, online: false, revokedAt: Date.now() }));
   }
 }
 
-/** The name field's problem, by the server's own schema (null: fine). */
-export function agentNameProblem(name: string): string | null {
-  return problemsByField(agentCreateSchema.safeParse({ name })).name ?? null;
+/** The new-agent form: its host name, checked by the server's own `agentCreateSchema`. */
+export class AgentDraft extends FormDraft<{ name: string }> {
+  name = $state('');
+  protected readonly fields = ['name'];
+  #result = $derived(agentCreateSchema.safeParse({ name: this.name }));
+  protected problems = $derived(problemsByField(this.#result));
+
+  get value(): { name: string } | null {
+    return this.#result.success ? { name: this.name.trim() } : null;
+  }
+
+  /** Whatever the server refuses (a name taken, …) is about the name. */
+  protected override refusal(message: string): FieldError {
+    return { field: 'name', message: message.replace(/^(body\.)?name: /, '') };
+  }
 }
 
 /** What to paste on the other host: download the one-file agent, run it with node. */
 export function installCommand(origin: string, created: AgentCreated): string {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
-  return `curl -fsSLO ${q(`${origin}/downloads/glasswatch-agent.mjs`)}\nnode glasswatch-agent.mjs --server ${q(origin)} --token ${q(created.token)} --name ${q(created.name)}`;
+  return `curl -fsSLO ${q(`${origin}${PUBLIC.agentDownload}`)}\nnode glasswatch-agent.mjs --server ${q(origin)} --token ${q(created.token)} --name ${q(created.name)}`;
 }
 
 /** A systemd unit that keeps it running (the same settings, as environment). */

@@ -1,6 +1,8 @@
 import type { AuditAction, AuditEntry } from '$shared/auth.ts';
-import { errorMessage, getJson } from '../api.ts';
+import { API } from '$shared/routes.ts';
+import { getJson } from '../api.ts';
 import { live } from '../live.svelte.ts';
+import { LoadState } from '../load-state.svelte.ts';
 
 export const AUDIT_RANGES = [
   { key: '1h', label: 'Last hour', ms: 3600_000 },
@@ -14,14 +16,11 @@ export type AuditRange = (typeof AUDIT_RANGES)[number]['key'];
 export const AUDIT_LIMIT = 200;
 
 /** The audit trail, newest first, read for the filters chosen (read-only: nothing here changes it). */
-export class AuditStore {
+export class AuditStore extends LoadState {
   action = $state<AuditAction | ''>('');
   actor = $state('');
   range = $state<AuditRange>('24h');
   entries = $state.raw<AuditEntry[]>([]);
-  status = $state<'idle' | 'loading' | 'ready' | 'error'>('idle');
-  error = $state<string | null>(null);
-  #controller: AbortController | null = null;
 
   get truncated(): boolean {
     return this.entries.length >= AUDIT_LIMIT;
@@ -32,31 +31,18 @@ export class AuditStore {
   }
 
   /** Reads the entries for the current filters; a newer read supersedes an older one. */
-  async load(): Promise<void> {
-    this.#controller?.abort();
-    const controller = (this.#controller = new AbortController());
+  load(): Promise<void> {
     // On the server's clock, with a little slack: what just happened is never "in the future".
     const serverNow = Date.now() + live.clockOffsetMs;
     const from = serverNow - AUDIT_RANGES.find((r) => r.key === this.range)!.ms;
     const to = serverNow + 5_000;
-    this.status = 'loading';
-    this.error = null;
-    try {
+    return this.track('loading the audit trail', async (signal) => {
       const { entries } = await getJson<{ entries: AuditEntry[] }>(
-        '/api/audit',
+        API.audit,
         { action: this.action || undefined, actor: this.actor.trim() || undefined, from, to, limit: AUDIT_LIMIT },
-        controller.signal,
+        signal,
       );
-      this.entries = [...entries].sort((a, b) => b.at - a.at || b.id - a.id);
-      this.status = 'ready';
-    } catch (err) {
-      if (controller.signal.aborted) return;
-      this.error = errorMessage(err, 'loading the audit trail');
-      this.status = 'error';
-    }
-  }
-
-  cancel(): void {
-    this.#controller?.abort();
+      if (!signal.aborted) this.entries = [...entries].sort((a, b) => b.at - a.at || b.id - a.id);
+    });
   }
 }

@@ -1,31 +1,13 @@
-import type { DerivedMetric, DerivedResponse, SeriesSelector } from '$shared/apps.ts';
+import type { DerivedMetric, SeriesSelector } from '$shared/apps.ts';
 import { derivedCreateSchema } from '$shared/apps-schemas.ts';
-import { API, routeTo } from '$shared/routes.ts';
-import { getJson, sendJson } from '../api.ts';
-import { LoadState } from '../load-state.svelte.ts';
-import { fieldOfMessage, problemsByField } from './form.ts';
+import { API } from '$shared/routes.ts';
+import { FormDraft, problemsByField, type FieldError } from '../form-draft.svelte.ts';
+import { ResourceStore } from '../resource.svelte.ts';
 
-/** Derived ratios (Admin → Targets): read when the tab opens and after each change made here. */
-export class DerivedStore extends LoadState {
-  list = $state.raw<DerivedMetric[]>([]);
-
-  load(): Promise<void> {
-    return this.track('loading the derived metrics', async () => {
-      this.list = (await getJson<DerivedResponse>(API.derived, {})).derived;
-    });
-  }
-
-  /** Throws ApiError (409: the name exists). */
-  async create(input: DerivedInput): Promise<DerivedMetric> {
-    const created = await sendJson<DerivedMetric>('POST', API.derived, input);
-    this.list = [...this.list, created];
-    return created;
-  }
-
-  /** Computed no more from now on; what was stored stays. */
-  async remove(id: number): Promise<void> {
-    await sendJson<void>('DELETE', routeTo(API.derivedOne, { id }));
-    this.list = this.list.filter((d) => d.id !== id);
+/** Derived ratios (Admin → Targets): read when the tab opens and after each change made here (409: the name exists). */
+export class DerivedStore extends ResourceStore<DerivedMetric, DerivedInput> {
+  constructor() {
+    super({ what: 'derived metrics', list: API.derived, one: API.derivedOne, key: 'derived' });
   }
 }
 
@@ -58,23 +40,18 @@ export class SelectorDraft {
   });
 }
 
-const DERIVED_FIELDS = ['name', 'label', 'unit', 'numerator', 'denominator', 'factor'] as const;
-type DerivedField = (typeof DERIVED_FIELDS)[number];
-
 /**
  * The ratio form, validated by `derivedCreateSchema` as one types. It starts
  * as the usual error rate: the 5xx share of a request counter, in percent.
  */
-export class DerivedDraft {
+export class DerivedDraft extends FormDraft<DerivedInput> {
   name = $state('');
   label = $state('');
   unit = $state('%');
   numerator = new SelectorDraft('', 'status', '5');
   denominator = new SelectorDraft();
   factor = $state<number | null>(100);
-  submitted = $state(false);
-  touched = $state<Record<string, boolean>>({});
-  serverError = $state<{ field: string | null; message: string } | null>(null);
+  protected readonly fields = ['name', 'label', 'unit', 'numerator', 'denominator', 'factor'];
 
   input = $derived({
     name: this.name.trim(),
@@ -85,24 +62,15 @@ export class DerivedDraft {
     factor: this.factor ?? Number.NaN,
   });
   #result = $derived(derivedCreateSchema.safeParse(this.input));
-  #problems = $derived(problemsByField(this.#result));
+  protected problems = $derived(problemsByField(this.#result));
 
   get value(): DerivedInput | null {
     return this.#result.success ? this.#result.data : null;
   }
 
-  errorFor(field: DerivedField): string | null {
-    const mine = this.submitted || this.touched[field] ? this.#problems[field] : undefined;
-    return mine ?? (this.serverError?.field === field ? this.serverError.message : null);
-  }
-
-  touch(field: DerivedField): void {
-    this.touched[field] = true;
-    if (this.serverError?.field === field) this.serverError = null;
-  }
-
-  setServerError(message: string, status: number): void {
-    this.serverError = status === 409 ? { field: 'name', message: `“${this.name.trim()}” exists: pick another name` } : fieldOfMessage(message, DERIVED_FIELDS);
+  /** 409: the name exists. */
+  protected override refusal(message: string, status: number): FieldError {
+    return status === 409 ? { field: 'name', message: `“${this.name.trim()}” exists: pick another name` } : super.refusal(message, status);
   }
 }
 

@@ -1,8 +1,8 @@
 import { KIOSK_VIEWS, type DisplaySettings, type DisplayToken, type KioskView } from '$shared/auth.ts';
 import { displayCreateSchema } from '$shared/auth-schemas.ts';
-import { getJson, sendJson } from '../api.ts';
-import { fieldOfMessage, problemsByField } from './form.ts';
-import { LoadState } from '../load-state.svelte.ts';
+import { API } from '$shared/routes.ts';
+import { FormDraft, problemsByField } from '../form-draft.svelte.ts';
+import { ResourceStore } from '../resource.svelte.ts';
 
 export type CreatedDisplay = DisplayToken & { token: string };
 
@@ -12,53 +12,40 @@ export const VIEW_LABEL: Record<KioskView, { label: string; hint: string }> = {
   alerts: { label: 'Alerts', hint: 'the open alerts, large' },
 };
 
+export type DisplayInput = { name: string } & DisplaySettings;
+
 /** The wall-screen tokens (never the tokens themselves: only their names and settings are kept). */
-export class DisplaysStore extends LoadState {
-  displays = $state.raw<DisplayToken[]>([]);
-
-  load(): Promise<void> {
-    return this.track('loading the displays', async () => {
-      this.displays = (await getJson<{ displays: DisplayToken[] }>('/api/displays', {})).displays;
-    });
+export class DisplaysStore extends ResourceStore<DisplayToken, DisplayInput, Partial<DisplayInput>, CreatedDisplay> {
+  constructor() {
+    super({ what: 'displays', list: API.displays, one: API.display, key: 'displays' });
   }
 
-  /** The answer carries the token in clear, this once. Throws ApiError. */
-  async create(input: { name: string } & DisplaySettings): Promise<CreatedDisplay> {
-    const created = await sendJson<CreatedDisplay>('POST', '/api/displays', input);
-    const { token: _token, ...display } = created;
-    this.displays = [...this.displays, display];
-    return created;
-  }
-
-  async update(id: number, patch: Partial<{ name: string } & DisplaySettings>): Promise<DisplayToken> {
-    const display = await sendJson<DisplayToken>('PATCH', `/api/displays/${id}`, patch);
-    this.displays = this.displays.map((d) => (d.id === id ? display : d));
+  /** The answer carries the token in clear, this once. */
+  protected override listed({ token: _token, ...display }: CreatedDisplay): DisplayToken {
     return display;
   }
 
   /** Revoked tokens stay listed (who made them, when they were last used). */
-  async revoke(id: number): Promise<void> {
-    await sendJson<void>('DELETE', `/api/displays/${id}`);
-    this.displays = this.displays.map((d) => (d.id === id ? { ...d, revokedAt: Date.now() } : d));
+  revoke(id: number): Promise<void> {
+    return this.remove(id, (d) => ({ ...d, revokedAt: Date.now() }));
   }
 }
 
-const DISPLAY_FIELDS = ['name', 'views', 'rotateSeconds', 'sound'] as const;
 /** Rotation suggested when someone turns it on. */
 const DEFAULT_ROTATE_SEC = 30;
 
-/** The display form (new or edit): validated by `displayCreateSchema` from shared/. */
-export class DisplayDraft {
+/** The display form (new or edit): validated by `displayCreateSchema` from shared/; problems show once a submit was tried. */
+export class DisplayDraft extends FormDraft<DisplayInput> {
   readonly editing: DisplayToken | null;
   name = $state('');
   views = $state<KioskView[]>(['overview']);
   rotate = $state(false);
   rotateSeconds = $state<number | null>(DEFAULT_ROTATE_SEC);
   sound = $state(false);
-  submitted = $state(false);
-  serverError = $state<{ field: string | null; message: string } | null>(null);
+  protected readonly fields = ['name', 'views', 'rotateSeconds', 'sound'];
 
   constructor(display: DisplayToken | null = null) {
+    super();
     this.editing = display;
     if (!display) return;
     this.name = display.name;
@@ -83,18 +70,9 @@ export class DisplayDraft {
     sound: this.sound,
   });
   #result = $derived(displayCreateSchema.safeParse(this.input));
-  #problems = $derived(problemsByField(this.#result));
+  protected problems = $derived(problemsByField(this.#result));
 
-  get value() {
+  get value(): DisplayInput | null {
     return this.#result.success ? this.#result.data : null;
-  }
-
-  errorFor(field: (typeof DISPLAY_FIELDS)[number]): string | null {
-    const mine = this.submitted ? this.#problems[field] : undefined;
-    return mine ?? (this.serverError?.field === field ? this.serverError.message : null);
-  }
-
-  setServerError(message: string): void {
-    this.serverError = fieldOfMessage(message, DISPLAY_FIELDS);
   }
 }

@@ -1,42 +1,18 @@
 import { targetCreateSchema, targetPatchSchema } from '$shared/apps-schemas.ts';
-import { TARGET_DEFAULT_INTERVAL_S, TARGET_DEFAULT_SERIES_LIMIT, type Target, type TargetsResponse } from '$shared/fleet.ts';
-import { API, routeTo } from '$shared/routes.ts';
-import { getJson, sendJson } from '../api.ts';
-import { LoadState } from '../load-state.svelte.ts';
-import { fieldOfMessage, problemsByField } from './form.ts';
+import { TARGET_DEFAULT_INTERVAL_S, TARGET_DEFAULT_SERIES_LIMIT, type Target } from '$shared/fleet.ts';
+import { API } from '$shared/routes.ts';
+import { FormDraft, problemsByField, type FieldError } from '../form-draft.svelte.ts';
+import { ResourceStore } from '../resource.svelte.ts';
 
-/** Scrape targets (Admin → Targets): read when the tab opens; from then on as the server pushes them (`targets`). */
-export class TargetsStore extends LoadState {
-  targets = $state.raw<Target[]>([]);
 
-  load(): Promise<void> {
-    return this.track('loading the targets', async () => {
-      this.targets = (await getJson<TargetsResponse>(API.targets, {})).targets;
-    });
-  }
-
-  /** The list as the server pushed it (after the first read: an older read must not overwrite it). */
-  apply(targets: Target[]): void {
-    if (this.status === 'ready') this.targets = targets;
-  }
-
-  /** Throws ApiError (409: the name, or a host of another kind, is taken). */
-  async create(input: TargetInput): Promise<Target> {
-    const target = await sendJson<Target>('POST', API.targets, input);
-    this.targets = [...this.targets, target];
-    return target;
-  }
-
-  async update(id: number, patch: Partial<TargetInput>): Promise<Target> {
-    const target = await sendJson<Target>('PATCH', routeTo(API.target, { id }), patch);
-    this.targets = this.targets.map((t) => (t.id === id ? target : t));
-    return target;
-  }
-
-  /** Its history stays; its host stops being scraped at once. */
-  async remove(id: number): Promise<void> {
-    await sendJson<void>('DELETE', routeTo(API.target, { id }));
-    this.targets = this.targets.filter((t) => t.id !== id);
+/**
+ * Scrape targets (Admin → Targets): read when the tab opens; from then on as
+ * the server pushes them (`targets`, see `apply`). 409: the name, or a host
+ * of another kind, is taken. A removed target's history stays.
+ */
+export class TargetsStore extends ResourceStore<Target, TargetInput> {
+  constructor() {
+    super({ what: 'targets', list: API.targets, one: API.target, key: 'targets' });
   }
 }
 
@@ -49,9 +25,6 @@ export interface TargetInput {
   enabled?: boolean;
 }
 
-const TARGET_FIELDS = ['name', 'url', 'host', 'intervalSeconds', 'seriesLimit', 'enabled'] as const;
-type TargetField = (typeof TARGET_FIELDS)[number];
-
 /** A number input's value: a finite number, else undefined (left empty: the default). */
 const num = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
@@ -60,7 +33,7 @@ const num = (v: number | null | undefined) => (typeof v === 'number' && Number.i
  * schemas: everything by `targetCreateSchema`, an edit's changes also by
  * `targetPatchSchema` (only what changed is sent).
  */
-export class TargetDraft {
+export class TargetDraft extends FormDraft<TargetInput | Partial<TargetInput>> {
   readonly editing: Target | null;
   name = $state('');
   url = $state('');
@@ -69,11 +42,10 @@ export class TargetDraft {
   intervalSeconds = $state<number | null>(TARGET_DEFAULT_INTERVAL_S);
   seriesLimit = $state<number | null>(TARGET_DEFAULT_SERIES_LIMIT);
   enabled = $state(true);
-  submitted = $state(false);
-  touched = $state<Record<string, boolean>>({});
-  serverError = $state<{ field: string | null; message: string } | null>(null);
+  protected readonly fields = ['name', 'url', 'host', 'intervalSeconds', 'seriesLimit', 'enabled'];
 
   constructor(target: Target | null = null) {
+    super();
     this.editing = target;
     if (!target) return;
     this.name = target.name;
@@ -116,7 +88,7 @@ export class TargetDraft {
     if ((v.enabled ?? true) !== t.enabled) patch.enabled = v.enabled ?? true;
     return patch;
   });
-  #problems = $derived.by(() => {
+  protected problems = $derived.by(() => {
     const problems = problemsByField(this.#result);
     if (this.editing && this.#result.success && Object.keys(this.#patch).length > 0) {
       for (const [field, message] of Object.entries(problemsByField(targetPatchSchema.safeParse(this.#patch)))) problems[field] ??= message;
@@ -132,28 +104,15 @@ export class TargetDraft {
 
   /** Ready to send: the new target, or an edit's changes ({} when nothing changed). */
   get value(): TargetInput | Partial<TargetInput> | null {
-    if (!this.#result.success || Object.keys(this.#problems).length > 0) return null;
+    if (!this.#result.success || Object.keys(this.problems).length > 0) return null;
     return this.editing ? this.#patch : (this.#result.data as TargetInput);
   }
 
-  errorFor(field: TargetField): string | null {
-    const mine = this.submitted || this.touched[field] ? this.#problems[field] : undefined;
-    return mine ?? (this.serverError?.field === field ? this.serverError.message : null);
-  }
-
-  touch(field: TargetField): void {
-    this.touched[field] = true;
-    this.edited(field);
-  }
-
-  edited(field: TargetField): void {
-    if (this.serverError?.field === field) this.serverError = null;
-  }
-
-  setServerError(message: string, status: number): void {
-    if (status === 409 && /^a target named/.test(message)) this.serverError = { field: 'name', message: `“${this.name.trim()}” is taken: pick another name` };
-    else if (status === 409 && /^host /.test(message)) this.serverError = { field: 'host', message };
-    else this.serverError = fieldOfMessage(message, TARGET_FIELDS);
+  /** 409: the name, or the host (it belongs to another kind), is taken. */
+  protected override refusal(message: string, status: number): FieldError {
+    if (status === 409 && /^a target named/.test(message)) return { field: 'name', message: `“${this.name.trim()}” is taken: pick another name` };
+    if (status === 409 && /^host /.test(message)) return { field: 'host', message };
+    return super.refusal(message, status);
   }
 }
 
