@@ -28,9 +28,11 @@ import { rollupHours } from '../../server/store/maintenance.ts';
 import { loadMetricCatalog } from '../../server/store/metric-catalog.ts';
 import { insertSamples, toRows } from '../../server/store/samples.ts';
 import { alertEvents, alertRules, alerts, notificationOutbox, reports, silences } from '../../server/store/schema.ts';
+import { parseCsv } from '../helpers/csv.ts';
 import { describeEachDatabase, type DatabaseTarget } from '../helpers/databases.ts';
 import { login, TEST_ADMIN_PASSWORD, TEST_PASSWORD, type Session } from '../helpers/server.ts';
 import { parseMail, startSmtpServer, type ReceivedMail, type TestSmtpServer } from '../helpers/smtp.ts';
+import { seededRandom } from '../helpers/random.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 setLogLevel((process.env.LOG_LEVEL as 'info') ?? 'error');
@@ -58,17 +60,6 @@ const sevenOClock = (dayAfterD: number, s = 0) => D_TO + (dayAfterD - 1) * DAY +
 
 // ---------------------------------------------------------------- generated data, and what it must give
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
@@ -86,7 +77,7 @@ const memory = (t: number) => 70 - 0.2 * ((t - D_TO) / DAY);
 const dbSize = (t: number) => 5000 + 25 * ((t - D_TO) / DAY);
 
 function generateSamples() {
-  const rnd = random(42);
+  const rnd = seededRandom(42);
   // web-1: all of D every 20 s, and 10 minutes on either side whose values would show if they leaked in.
   for (let t = D_FROM - 10 * MIN; t < D_TO + 10 * MIN; t += STEP) {
     const inside = t >= D_FROM && t < D_TO;
@@ -330,27 +321,6 @@ function partsOf(mail: ReceivedMail): { text: string; html: string } {
     if (type.startsWith('text/html')) out.html = part.text;
   }
   return out;
-}
-
-/** A strict RFC 4180 reader. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; ) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
-      else if (ch === '"') (quoted = false), i++;
-      else (field += ch), i++;
-    } else if (ch === '"' && field === '') (quoted = true), i++;
-    else if (ch === ',') row.push(field), (field = ''), i++;
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), (i += 2);
-    else if (ch === '"') throw new Error(`stray quote at ${i}`);
-    else (field += ch), i++;
-  }
-  return rows;
 }
 
 generateSamples();

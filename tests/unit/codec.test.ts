@@ -17,18 +17,7 @@ import {
   mergeSeries,
   seriesLength,
 } from '../../server/store/codec.ts';
-
-/** mulberry32: seeded, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../helpers/random.ts';
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 const YEAR_2200_MS = Date.UTC(2200, 0, 1);
