@@ -19,7 +19,8 @@ export interface PanelDef {
   chart: readonly MetricName[] | null;
   /** Smaller figures beside the value. */
   figures?: readonly MetricName[];
-  component: Component<PanelProps>;
+  /** A card of its own (extra figures, another layout); default: the plain MetricCard. */
+  component?: Component<PanelProps>;
 }
 
 export interface PanelProps {

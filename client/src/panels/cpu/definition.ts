@@ -1,6 +1,5 @@
 import { METRICS } from '$shared/catalog.ts';
 import type { PanelDef } from '../types.ts';
-import CpuPanel from './CpuPanel.svelte';
 
 export const panel = {
   id: 'cpu',
@@ -9,5 +8,4 @@ export const panel = {
   metric: 'cpu.usage_percent',
   chart: ['cpu.usage_percent'],
   figures: ['cpu.count'],
-  component: CpuPanel,
 } satisfies PanelDef;

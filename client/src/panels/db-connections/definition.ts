@@ -1,6 +1,5 @@
 import { METRICS } from '$shared/catalog.ts';
 import type { PanelDef } from '../types.ts';
-import DbConnectionsPanel from './DbConnectionsPanel.svelte';
 
 export const panel = {
   id: 'db-connections',
@@ -9,5 +8,4 @@ export const panel = {
   metric: 'db.active_connections',
   chart: ['db.active_connections'],
   figures: ['db.size_mb'],
-  component: DbConnectionsPanel,
 } satisfies PanelDef;

@@ -1,6 +1,5 @@
 import { METRICS } from '$shared/catalog.ts';
 import type { PanelDef } from '../types.ts';
-import DbResponsePanel from './DbResponsePanel.svelte';
 
 export const panel = {
   id: 'db-response',
@@ -9,5 +8,4 @@ export const panel = {
   metric: 'db.query_ms',
   chart: ['db.query_ms'],
   figures: ['db.cache_hit_percent'],
-  component: DbResponsePanel,
 } satisfies PanelDef;

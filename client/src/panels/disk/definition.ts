@@ -1,6 +1,5 @@
 import { METRICS } from '$shared/catalog.ts';
 import type { PanelDef } from '../types.ts';
-import DiskPanel from './DiskPanel.svelte';
 
 export const panel = {
   id: 'disk',
@@ -9,5 +8,4 @@ export const panel = {
   metric: 'disk.usage_percent',
   chart: ['disk.usage_percent'],
   figures: ['disk.free_gb'],
-  component: DiskPanel,
 } satisfies PanelDef;

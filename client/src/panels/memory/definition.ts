@@ -1,6 +1,5 @@
 import { METRICS } from '$shared/catalog.ts';
 import type { PanelDef } from '../types.ts';
-import MemoryPanel from './MemoryPanel.svelte';
 
 export const panel = {
   id: 'memory',
@@ -9,5 +8,4 @@ export const panel = {
   metric: 'memory.usage_percent',
   chart: ['memory.usage_percent'],
   figures: ['memory.available_mb'],
-  component: MemoryPanel,
 } satisfies PanelDef;

@@ -1,5 +1,4 @@
 import type { PanelDef } from '../types.ts';
-import ServerHealthPanel from './ServerHealthPanel.svelte';
 
 export const panel = {
   id: 'server-health',
@@ -8,5 +7,4 @@ export const panel = {
   metric: 'self.event_loop_lag_ms',
   chart: ['self.event_loop_lag_ms'],
   figures: ['self.cpu_percent', 'self.rss_mb'],
-  component: ServerHealthPanel,
 } satisfies PanelDef;

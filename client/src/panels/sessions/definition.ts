@@ -1,6 +1,5 @@
 import { METRICS } from '$shared/catalog.ts';
 import type { PanelDef } from '../types.ts';
-import SessionsPanel from './SessionsPanel.svelte';
 
 export const panel = {
   id: 'sessions',
@@ -9,5 +8,4 @@ export const panel = {
   metric: 'app.sessions',
   chart: ['app.sessions'],
   figures: ['app.viewers'],
-  component: SessionsPanel,
 } satisfies PanelDef;
