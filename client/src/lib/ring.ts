@@ -35,6 +35,9 @@ export class Ring {
   // Output columns reused by every toUplot() call: they grow to capacity once, then are rewritten in place.
   #outX: number[] = [];
   #outY: (number | null)[] = [];
+  /** Bumped by every change; toUplot() answers its last columns while it stays the same. */
+  #version = 0;
+  #outVersion = -1;
 
   constructor(capacity: number, options: RingOptions = {}) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be a positive integer, got ${capacity}`);
@@ -96,6 +99,7 @@ export class Ring {
    */
   push(tsMs: number, value: number | null | undefined): boolean {
     if (Number.isNaN(tsMs)) return false;
+    this.#version++;
     const v = value == null || !Number.isFinite(value) ? Number.NaN : value;
     const n = this.#len;
     const cap = this.#ts.length;
@@ -154,11 +158,13 @@ export class Ring {
 
   /** Drops every sample at or after `tsMs` (newest end). */
   truncateFrom(tsMs: number): void {
+    this.#version++;
     while (this.#len > 0 && this.tsAt(this.#len - 1) >= tsMs) this.#len--;
   }
 
   /** Drops every sample before `tsMs` (oldest end). */
   dropBefore(tsMs: number): void {
+    if (this.#len > 0 && this.#ts[this.#head]! < tsMs) this.#version++;
     while (this.#len > 0 && this.#ts[this.#head]! < tsMs) {
       this.#head = this.#head + 1 === this.#ts.length ? 0 : this.#head + 1;
       this.#len--;
@@ -175,6 +181,7 @@ export class Ring {
   }
 
   clear(): void {
+    this.#version++;
     this.#head = 0;
     this.#len = 0;
   }
@@ -189,11 +196,14 @@ export class Ring {
   /**
    * The samples as uPlot columns: seconds, and `null` for missing values and
    * across holes (see `gapMs`). The returned arrays are reused
-   * (rewritten by the next call): hand them to `setData` and let go.
+   * (rewritten by the next call after a change; the same, untouched, while
+   * the ring has not changed): hand them to `setData` and let go.
    */
   toUplot(): UplotColumns {
     const xs = this.#outX;
     const ys = this.#outY;
+    if (this.#outVersion === this.#version) return [xs, ys];
+    this.#outVersion = this.#version;
     let minStepMs = Number.POSITIVE_INFINITY;
     for (let i = 1; i < this.#len; i++) minStepMs = Math.min(minStepMs, this.tsAt(i) - this.tsAt(i - 1));
     const gapMs = Number.isFinite(minStepMs) ? Math.max(this.gapMs, 2.5 * minStepMs) : this.gapMs;

@@ -17,9 +17,24 @@ function fitToLabels(self: uPlot, values: string[] | null, axisIdx: number, cycl
   if (cycleNum > 1 && previous !== undefined) return previous;
   let longest = '';
   for (const v of values ?? []) if (v.length > longest.length) longest = v;
-  self.ctx.font = FONT;
-  const textWidth = longest ? self.ctx.measureText(longest).width : 0;
-  return Math.ceil(textWidth + 12);
+  return Math.ceil(textWidth(self.ctx, FONT, longest) + 12);
+}
+
+/** Label widths already measured (every redraw asks again for the same few labels). */
+const measured = new Map<string, number>();
+
+/** The width of `text` in `font`, measured once. */
+export function textWidth(ctx: CanvasRenderingContext2D, font: string, text: string): number {
+  if (!text) return 0;
+  const key = `${font}\n${text}`;
+  let width = measured.get(key);
+  if (width === undefined) {
+    if (measured.size > 500) measured.clear();
+    ctx.font = font;
+    width = ctx.measureText(text).width;
+    measured.set(key, width);
+  }
+  return width;
 }
 
 const MIN = 60;

@@ -2,12 +2,14 @@ import type uPlot from 'uplot';
 import type { MetricName } from '$shared/catalog.ts';
 import { formatMetric, formatMetricText } from '$shared/format.ts';
 import { catalog } from '../catalog.svelte.ts';
+import type { HostLive } from '../host-live.svelte.ts';
 import { seriesColor } from '../theme.ts';
 import { timeAxis, valueAxis } from './axes.ts';
-import type { ChartOptions } from './chart.svelte.ts';
+import type { ChartConfig, ChartOptions } from './chart.svelte.ts';
 import { gradientFill } from './fill.ts';
 import { thresholdsPlugin, type ThresholdLine } from './plugins/thresholds.ts';
 import { tooltipPlugin } from './plugins/tooltip.ts';
+import { ringColumns } from './ring-data.ts';
 import { valueRange } from './scales.ts';
 
 /** Axis label of a value: "80%", "2.5 ms", "1.2 MB/s" (byte rates scale themselves). */
@@ -51,5 +53,17 @@ export function liveChartOptions(metrics: readonly MetricName[], thresholds?: re
         })),
       ),
     ],
+  };
+}
+
+/**
+ * A dashboard chart of a host's metrics over the live window: redrawn when
+ * the host's rings change (`version`), from the rings themselves.
+ */
+export function liveChart(host: () => HostLive, metrics: () => readonly MetricName[], thresholds: () => readonly ThresholdLine[] | undefined): ChartConfig {
+  return {
+    options: () => liveChartOptions(metrics(), thresholds()),
+    data: ringColumns(host, metrics),
+    changed: () => host().version,
   };
 }

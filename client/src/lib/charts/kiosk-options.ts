@@ -7,14 +7,19 @@
  */
 import uPlot from 'uplot';
 import type { MetricName } from '$shared/catalog.ts';
+import { SNAPSHOT_WINDOW_MS } from '$shared/events.ts';
 import { formatMetricText } from '$shared/format.ts';
 import { STATUS_LABEL } from '$shared/status.ts';
-import { catalog } from './catalog.svelte.ts';
-import { axisLabel, isCount } from './charts/live-options.ts';
-import { gradientFill } from './charts/fill.ts';
-import { valueRange } from './charts/scales.ts';
-import { FONT_FAMILY, STATUS_COLOR, withAlpha } from './theme.ts';
-import { formatTick } from './time.ts';
+import { catalog } from '../catalog.svelte.ts';
+import type { HostLive } from '../host-live.svelte.ts';
+import type { ChartConfig, ChartOptions } from './chart.svelte.ts';
+import { textWidth } from './axes.ts';
+import { axisLabel, isCount } from './live-options.ts';
+import { ringColumns } from './ring-data.ts';
+import { gradientFill } from './fill.ts';
+import { valueRange } from './scales.ts';
+import { FONT_FAMILY, STATUS_COLOR, withAlpha } from '../theme.ts';
+import { formatTick } from '../time.ts';
 
 /** Line colours on the dark glass: the brand's hues, lightened to stand out from across a room. */
 export const KIOSK_SERIES_COLORS = ['#8fa2ff', '#d39bff', '#64b5f6', '#4dd0c4'] as const;
@@ -40,15 +45,14 @@ export interface KioskChartInput {
   xEnd: () => number | null;
 }
 
-export function kioskChartOptions({ metrics, fontPx, windowSec, xEnd }: KioskChartInput): Omit<uPlot.Options, 'width' | 'height'> {
+export function kioskChartOptions({ metrics, fontPx, windowSec, xEnd }: KioskChartInput): ChartOptions {
   const first = metrics[0]!;
   const axisFontPx = Math.round(fontPx * 0.6);
   const font = `600 ${axisFontPx}px ${FONT_FAMILY}`;
   const fitY = (self: uPlot, values: string[] | null): number => {
     let longest = '';
     for (const v of values ?? []) if (v.length > longest.length) longest = v;
-    self.ctx.font = font;
-    return Math.ceil((longest ? self.ctx.measureText(longest).width : 0) + axisFontPx * 0.8);
+    return Math.ceil(textWidth(self.ctx, font, longest) + axisFontPx * 0.8);
   };
   return {
     legend: { show: false },
@@ -149,4 +153,46 @@ function kioskThresholds(metric: MetricName, fontPx: number): uPlot.Plugin {
     ctx.restore();
   }
   return { hooks: { draw } };
+}
+
+/** Redraws at most this often: shorter than the fastest tick (250 ms), so live data is never held back, yet a flood costs little. */
+const MIN_DRAW_GAP_MS = 200;
+
+/**
+ * A wall-screen chart of a host's metrics over the live window, its x axis
+ * ending at `serverNow()` (server time, ms). `changed` says when to redraw:
+ * every sample while the host is live, every second while not (the axis
+ * keeps moving to now, so a hole opens at the right). The element carries
+ * what tests check, as drawn: points on the chart, values, holes, first and
+ * newest sample.
+ */
+export function kioskChart(host: () => HostLive, metrics: () => readonly MetricName[], serverNow: () => number, changed: () => unknown): ChartConfig {
+  const columns = ringColumns(host, metrics);
+  let xEnd: number | null = null;
+  return {
+    options: (el) =>
+      kioskChartOptions({
+        metrics: metrics(),
+        fontPx: Number.parseFloat(getComputedStyle(el).fontSize) || 16,
+        windowSec: SNAPSHOT_WINDOW_MS / 1000,
+        xEnd: () => xEnd,
+      }),
+    data: () => {
+      const data = columns();
+      xEnd = Math.max(serverNow(), host().ring(metrics()[0]!).lastTs() ?? 0) / 1000;
+      return data;
+    },
+    changed,
+    minGapMs: MIN_DRAW_GAP_MS,
+    drawn: (el, data) => {
+      const first = host().ring(metrics()[0]!);
+      let values = 0;
+      for (const y of data[1] ?? []) if (y != null) values++;
+      el.dataset.points = String(first.length);
+      el.dataset.values = String(values);
+      el.dataset.gaps = String(data[0].length - first.length);
+      el.dataset.firstTs = String(first.firstTs() ?? '');
+      el.dataset.lastTs = String(first.lastTs() ?? '');
+    },
+  };
 }
