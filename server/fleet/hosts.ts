@@ -42,6 +42,8 @@ export interface HostRegistry {
   /** Id of any host with stored history, retired ones included (history reads). */
   anyId(name: string): number | undefined;
   has(name: string): boolean;
+  /** A watched host's kind and tick, without building the whole list (per-request paths). */
+  get(name: string): { kind: HostKind; intervalMs: number } | undefined;
   /** A host's tick by id (retired hosts: the default tick). */
   intervalMsOf(id: number): number;
   /** A fresh sample of `name` arrived at server time `atMs`. */
@@ -119,6 +121,10 @@ export async function loadHostRegistry(db: Db, defaults: { intervalMs: number; n
     id: (name) => watched.get(name)?.id,
     anyId: (name) => allIds.get(name),
     has: (name) => watched.has(name),
+    get(name) {
+      const h = watched.get(name);
+      return h && { kind: h.kind, intervalMs: h.intervalMs };
+    },
     intervalMsOf(id) {
       for (const h of watched.values()) if (h.id === id) return h.intervalMs;
       return defaults.intervalMs;

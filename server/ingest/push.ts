@@ -20,6 +20,8 @@ import type { Ingest } from './ingest.ts';
 
 /** A pushed sample older than this is a backfill: stored and drawn, not evaluated. */
 const FRESH_WITHIN_MS = 30_000;
+/** A pushing host's registered tick is rewritten when the learned one differs by more than this share. */
+const REGISTER_TICK_CHANGE = 0.02;
 /** A pushed Prometheus body holds at most this many lines. */
 const PUSH_MAX_LINES = 20_000;
 
@@ -87,12 +89,17 @@ export function createPushIngest(deps: PushDeps) {
       }
 
       const newMetrics: NewMetric[] = described ?? [...names].map((name) => ({ name, kind: 'gauge' as const }));
-      const existing = deps.hosts.list(at).find((h) => h.name === host);
+      const existing = deps.hosts.get(host);
       // A host that also runs the agent stays an agent host, on the agent's tick.
       const kind = existing?.kind === 'agent' ? 'agent' : 'push';
       const seen = cadence.get(host);
-      const intervalMs = kind === 'agent' ? existing!.intervalMs : nextPushInterval(seen?.intervalMs, seen && at - seen.lastAt);
-      cadence.set(host, { lastAt: at, intervalMs });
+      const learned = kind === 'agent' ? existing!.intervalMs : nextPushInterval(seen?.intervalMs, seen && at - seen.lastAt);
+      cadence.set(host, { lastAt: at, intervalMs: learned });
+      // The learned tick moves by a few ms with every push's jitter; each change is a write of the
+      // host's row (and, with a write in flight, lets a later push overtake an earlier one). The
+      // registry takes it when it moved by more than REGISTER_TICK_CHANGE.
+      const registered = existing?.kind === kind ? existing.intervalMs : undefined;
+      const intervalMs = registered !== undefined && Math.abs(learned - registered) <= registered * REGISTER_TICK_CHANGE ? undefined : learned;
       const events = (fresh: boolean) =>
         items
           .filter((i) => (at - i.ts <= FRESH_WITHIN_MS) === fresh)

@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
 import { details, headline, type Notifier } from './notifier.ts';
 
 export interface EmailSettings {
@@ -7,9 +8,12 @@ export interface EmailSettings {
   to?: string | undefined;
 }
 
+/** Loaded when SMTP is configured (not before /healthz on a server that sends no email). */
+const nodemailer = () => createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
+
 /** Every step of an SMTP conversation has a deadline: a server that accepts and never answers is let go. */
 function transportFor(url: string | undefined) {
-  return url ? nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 15_000 } as never) : undefined;
+  return url ? nodemailer().createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 15_000 } as never) : undefined;
 }
 
 /** Email through nodemailer to ALERT_EMAIL_TO, via SMTP_URL. */
