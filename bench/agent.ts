@@ -91,9 +91,9 @@ export async function run(): Promise<BenchResult[]> {
     const { token } = await api<AgentCreated>(server, 'POST', '/api/agents', { name: 'bench-agent' });
     const agent = spawnAgent(file, server, token, 'bench-agent', tempDir().dir);
     try {
-      const until = Date.now() + 30_000;
+      const until = Date.now() + 120_000;
       while (!(await agentOf(server, 'bench-agent'))?.online) {
-        if (Date.now() > until) throw new Error('the agent did not come online within 30 s');
+        if (Date.now() > until) throw new Error('the agent did not come online within 120 s');
         await sleep(250);
       }
       progress(`agent: warm-up ${WARMUP_MS / 1000} s, then ${SLICES} × ${SLICE_MS / 1000} s`);

@@ -17,14 +17,70 @@
  *   8.64 s buckets, so blocks are decoded), 5 times; the probe is reset before
  *   each request and read after it.
  * Target (DESIGN.md, issue 12): max < 20 ms in every case.
+ *
+ * - The price of the worker thread: the PGlite bridge's round trip
+ *   (server/store/pglite-bridge.ts, the worker the server runs PGlite in)
+ *   against PGlite in this thread, both on a fresh data dir in this process:
+ *   `SELECT 1` awaited one after another, 200 warm-up each, then blocks of
+ *   250 alternating bridge / in-process (so a busy moment of the machine
+ *   falls on both) until each has ROUND_TRIPS; median and p99 in µs, the
+ *   overhead = difference of the medians. (This used to be a timed test in
+ *   tests/integration/pglite-bridge.test.ts, bound < 1 ms.)
  */
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { openPgliteWorker } from '../server/store/pglite-bridge.ts';
 import { DAY, MINUTE, openBenchDatabase, writeSpan } from './data.ts';
-import { max, median, meets, progress, round, scale, SERVER_HOST, sleep, standalone, startServerProcess, tempDir, type BenchResult, type Stall } from './lib.ts';
+import {
+  machineBusyPercent, machineJiffies, max, median, meets, percentile, progress, round, scale, SERVER_HOST, sleep, standalone, startServerProcess, tempDir,
+  type BenchResult, type Stall,
+} from './lib.ts';
 
 const SPAN_MS = scale(DAY, 2 * 60 * MINUTE);
 const READS = scale(5, 2);
+const ROUND_TRIPS = scale(2000, 500);
+const ROUND_TRIP_BLOCK = 250;
+
+/** Median SELECT 1 round trip through the PGlite worker bridge vs PGlite in this thread. */
+export async function bridgeRoundTrip(): Promise<BenchResult> {
+  progress(`event loop: PGlite bridge round trip, ${ROUND_TRIPS} × SELECT 1 through the worker and in-process`);
+  const { dir } = tempDir();
+  const [bridge, local] = await Promise.all([openPgliteWorker({ dataDir: path.join(dir, 'bridge') }), PGlite.create({ dataDir: path.join(dir, 'local') })]);
+  try {
+    const clients = { bridge, local } as const;
+    for (const c of Object.values(clients)) for (let i = 0; i < 200; i++) await c.query('SELECT 1');
+    const times: Record<keyof typeof clients, number[]> = { bridge: [], local: [] };
+    const machine = machineJiffies();
+    while (times.bridge.length < ROUND_TRIPS) {
+      for (const name of ['bridge', 'local'] as const) {
+        const c = clients[name];
+        for (let i = 0; i < ROUND_TRIP_BLOCK; i++) {
+          const t = performance.now();
+          await c.query('SELECT 1');
+          times[name].push((performance.now() - t) * 1000);
+        }
+      }
+    }
+    const busy = machineBusyPercent(machine, machineJiffies());
+    const viaBridge = median(times.bridge)!;
+    const inProcess = median(times.local)!;
+    const overhead = viaBridge - inProcess;
+    return {
+      name: 'PGlite worker bridge: round-trip overhead over in-process PGlite (SELECT 1)',
+      median: round(overhead, 0),
+      unit: 'µs',
+      target: '< 1,000',
+      met: meets(overhead, '<', 1000),
+      note: `median of ${times.bridge.length} sequential SELECT 1 each (after 200 warm-up each; blocks of ${ROUND_TRIP_BLOCK} alternating): through openPgliteWorker (a worker_thread, postMessage both ways) ${round(viaBridge, 0)} µs (p99 ${round(percentile(times.bridge, 99), 0)} µs), PGlite in the calling thread ${round(inProcess, 0)} µs (p99 ${round(percentile(times.local, 99), 0)} µs); overhead = difference of the medians; both on a fresh data dir; machine ${round(busy, 0)} % busy. Target = the bound the former timed test asserted (well under 1 ms); no DESIGN.md target`,
+    };
+  } finally {
+    await Promise.all([bridge.close(), local.close()]);
+  }
+}
 
 export async function run(): Promise<BenchResult[]> {
+  // First, while nothing else of this benchmark runs.
+  const roundTrip = await bridgeRoundTrip();
   const { dir } = tempDir();
   const end = Math.floor(Date.now() / MINUTE) * MINUTE;
   progress(`event loop: seeding ${SPAN_MS / 3_600_000} h of ${SERVER_HOST}'s metrics into a PGlite data dir`);
@@ -70,6 +126,7 @@ export async function run(): Promise<BenchResult[]> {
     const readMax = max(reads.map((r) => r.max))!;
     const store = `a PGlite data dir with ${SPAN_MS / 3_600_000} h of ${SERVER_HOST}'s ${written.metricsPerTick} metrics at 1 Hz (${written.samples.toLocaleString('en')} samples, written through the sample writer and sealed by ${written.maintainPasses} maintain() passes, ending when the server started)`;
     return [
+      roundTrip,
       {
         name: 'server event-loop max during a maintenance pass, 24 h store [pglite]',
         median: round(pass.max, 1),

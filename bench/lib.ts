@@ -289,7 +289,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     clearTimeout(timer);
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 300_000;
   for (;;) {
     if (gone()) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}:\n${stderr}`);
     try {
@@ -300,7 +300,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`server did not answer /healthz within 90 s:\n${stderr}`);
+      throw new Error(`server did not answer /healthz within 300 s (a first start creates the PGlite data dir: ~4 s on a quiet machine, minutes on a saturated one):\n${stderr}`);
     }
     await sleep(20);
   }
@@ -310,7 +310,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   const ask = <T>(msg: string) =>
     new Promise<T>((resolve, reject) => {
       if (!child.send) return reject(new Error('the server was started without probe: true'));
-      const timer = setTimeout(() => reject(new Error(`probe did not answer ${msg}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`probe did not answer ${msg}`)), 30_000);
       child.once('message', (answer) => {
         clearTimeout(timer);
         resolve((answer as { eld: T }).eld);
@@ -515,8 +515,8 @@ export function connectViewer(server: { url: string; cookie?: string | undefined
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.close();
-      reject(new Error('no snapshot within 10 s'));
-    }, 10_000);
+      reject(new Error('no snapshot within 60 s'));
+    }, 60_000);
     socket.once('snapshot', () => {
       clearTimeout(timer);
       resolve(socket);

@@ -5,13 +5,16 @@
  * (receive time − event ts; same machine, same clock).
  *
  * Commands:
- * - connect {url, cookie, n, concurrency, host}: opens n more viewers
+ * - connect {url, cookie, n, concurrency, host, budgetMs?}: opens n more viewers
+ *   (none started after budgetMs)
  *   (handshake `since: now`, as a reconnecting client, so each snapshot is
  *   small: the benchmark is the live fan-out, not snapshots) and waits for
  *   each one's snapshot. → {viewers, failed, ms, error}
- * - stats {reset?}: latencies of the window: count, p50/p95/p99/max, and per
- *   tick (event ts) the last of this process's viewers to receive it and how
- *   many did; this process's own event-loop delay (monitorEventLoopDelay).
+ * - stats {reset?}: latencies of the window: count, p50/p95/p99/max, a
+ *   histogram (ms → receipts, so the bench can merge generators exactly), and
+ *   per tick (event ts) the first and the last of this process's viewers to
+ *   receive it and how many did; viewers that disconnected (by reason); this
+ *   process's own event-loop delay (monitorEventLoopDelay).
  * - close: disconnects everything.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -22,7 +25,10 @@ import { percentiles, serve } from './ipc.ts';
 const sockets: Socket[] = [];
 let host = '';
 let latencies: number[] = [];
-let perTick = new Map<number, { last: number; n: number }>();
+let histogram = new Map<number, number>();
+let perTick = new Map<number, { first: number; last: number; n: number }>();
+/** Disconnects since the last reset, by reason ("ping timeout", "transport close", …). */
+let disconnects: Record<string, number> = {};
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 
@@ -30,11 +36,13 @@ function onMetrics(e: MetricsEvent) {
   if (e.host !== host) return;
   const lag = Date.now() - e.ts;
   latencies.push(lag);
+  histogram.set(lag, (histogram.get(lag) ?? 0) + 1);
   const t = perTick.get(e.ts);
   if (t) {
     t.n++;
     if (lag > t.last) t.last = lag;
-  } else perTick.set(e.ts, { last: lag, n: 1 });
+    if (lag < t.first) t.first = lag;
+  } else perTick.set(e.ts, { first: lag, last: lag, n: 1 });
 }
 
 function open(url: string, cookie: string): Promise<Socket> {
@@ -42,6 +50,8 @@ function open(url: string, cookie: string): Promise<Socket> {
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
+    // The default 20 s connect timeout is too short for a handshake on a saturated 2-core machine.
+    timeout: 60_000,
     auth: { since: Date.now() },
     extraHeaders: { cookie },
   });
@@ -53,6 +63,9 @@ function open(url: string, cookie: string): Promise<Socket> {
     socket.once('snapshot', () => {
       clearTimeout(timer);
       socket.on('metrics', onMetrics);
+      socket.on('disconnect', (reason) => {
+        disconnects[reason] = (disconnects[reason] ?? 0) + 1;
+      });
       resolve(socket);
     });
     socket.once('connect_error', (err) => {
@@ -65,14 +78,16 @@ function open(url: string, cookie: string): Promise<Socket> {
 
 serve(
   {
-    async connect(a: { url: string; cookie: string; n: number; concurrency: number; host: string }) {
+    async connect(a: { url: string; cookie: string; n: number; concurrency: number; host: string; budgetMs?: number }) {
       host = a.host;
       const t = performance.now();
       let failed = 0;
       let error = '';
       let left = a.n;
+      // No new connection is started after the budget (a saturated machine connects a few per second): the answer says how many connected.
+      const until = t + (a.budgetMs ?? Infinity);
       const worker = async () => {
-        while (left > 0) {
+        while (left > 0 && performance.now() < until) {
           left--;
           try {
             sockets.push(await open(a.url, a.cookie));
@@ -89,14 +104,18 @@ serve(
       const out = {
         count: latencies.length,
         ...percentiles(latencies.slice(), [50, 95, 99, 100]),
-        ticks: [...perTick.entries()].map(([ts, v]) => [ts, v.last, v.n] as [number, number, number]),
+        histogram: [...histogram.entries()],
+        ticks: [...perTick.entries()].map(([ts, v]) => [ts, v.last, v.n, v.first] as [number, number, number, number]),
+        disconnects,
         connected: sockets.filter((s) => s.connected).length,
         loopP99: loop.percentile(99) / 1e6 - 10,
         loopMax: loop.max / 1e6 - 10,
       };
       if (a?.reset) {
         latencies = [];
+        histogram = new Map();
         perTick = new Map();
+        disconnects = {};
         loop.reset();
       }
       return out;

@@ -90,8 +90,6 @@ function describeError(err: Error): Record<string, unknown> {
   return { ...own, message: err.message, name: err.name, class: err.constructor };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 describe('PGlite bridge', () => {
   const tmp = tempDir('glasswatch-bridge-');
   const dataDir = path.join(tmp.dir, 'pglite');
@@ -441,23 +439,6 @@ describe('PGlite bridge', () => {
     assert.ok(worker.blockedMs < 40, `main thread blocked ${worker.blockedMs} ms`);
     // The probe does see blocking: in-process the loop stalls for most of the query.
     assert.ok(inline.blockedMs > inline.ms / 2, `in-process gap ${inline.blockedMs} ms of ${inline.ms} ms`);
-  });
-
-  it('adds well under a millisecond per round trip (median of 2,000 SELECT 1)', async (t) => {
-    const measure = async (client: Client) => {
-      for (let i = 0; i < 200; i++) await client.query('SELECT 1');
-      const times: number[] = [];
-      for (let i = 0; i < 2000; i++) {
-        const start = performance.now();
-        await client.query('SELECT 1');
-        times.push(performance.now() - start);
-      }
-      return median(times);
-    };
-    const worker = await measure(bridge);
-    const inline = await measure(local);
-    t.diagnostic(`SELECT 1 median: bridge ${(worker * 1000).toFixed(0)} µs, in-process ${(inline * 1000).toFixed(0)} µs, overhead ${((worker - inline) * 1000).toFixed(0)} µs`);
-    assert.ok(worker - inline < 1, `overhead ${worker - inline} ms`);
   });
 
   describe('life cycle', () => {
