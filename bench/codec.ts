@@ -15,22 +15,11 @@
  * counts; a mismatch exits with code 1.
  */
 import { decodeSeries, encodeSeries } from '../server/store/codec.ts';
+import { seededRandom as prng } from '../tests/helpers/random.ts';
 
 const quick = process.argv.includes('--quick');
 
 // ---------------------------------------------------------------- data
-
-/** mulberry32: a small seeded PRNG, so every run measures the same blocks. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 

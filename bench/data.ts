@@ -91,7 +91,7 @@ export async function openBenchDatabase(kind: 'pglite' | 'postgres', opts: OpenB
   };
 }
 
-export { prng, serverValues, tickTimes } from './values.ts';
+export { serverValues, tickTimes } from './values.ts';
 import { serverValues, tickTimes } from './values.ts';
 
 /** `count` ticks of one host from `fromMs`, as MetricsEvents (host.up 1 included, as ingest stamps fresh samples). */

@@ -57,31 +57,7 @@ export function round(x: number | null | undefined, decimals = 2): number | null
   return Math.round(x * f) / f;
 }
 
-/**
- * Runs `fn` while a 1 ms interval timer watches this process's event loop:
- * its duration, and the longest the event loop went without running a timer
- * (beyond the 1 ms interval): for work done on this thread (PGlite) that is
- * about the whole duration, for work done elsewhere (PostgreSQL) it stays small.
- */
-export async function timeBlocking<T>(fn: () => Promise<T>): Promise<{ ms: number; blockedMs: number; value: T }> {
-  let last = performance.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
-  const t = performance.now();
-  try {
-    const value = await fn();
-    const ms = performance.now() - t;
-    // The gap still open when fn finished counts too.
-    longest = Math.max(longest, performance.now() - last);
-    return { ms, blockedMs: Math.max(0, longest - 1), value };
-  } finally {
-    clearInterval(timer);
-  }
-}
+export { timeBlocking } from '../tests/helpers/blocking.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

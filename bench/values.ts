@@ -1,20 +1,9 @@
 /**
- * Sample values shaped like the server's and the agents' own at 1 Hz (no
- * imports: load generators use this too). See data.ts for how the storage
- * benchmarks write them.
+ * Sample values shaped like the server's and the agents' own at 1 Hz (light:
+ * load generators use this too). See data.ts for how the storage benchmarks
+ * write them. Seeded, so every run stores the same day.
  */
-
-/** mulberry32: a small seeded PRNG, so every run stores the same day. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../tests/helpers/random.ts';
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;

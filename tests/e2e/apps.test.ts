@@ -17,7 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { CurrentResponse } from '../../shared/api.ts';
 import type { AppPanels, DerivedResponse } from '../../shared/apps.ts';
 import type { TargetsResponse } from '../../shared/fleet.ts';
-import { ensureClientBuilt, launchBrowser, loggedInPage, screenshots, waitForExpression } from '../helpers/browser.ts';
+import { closePage, ensureClientBuilt, launchBrowser, loggedInPage, openPage, screenshots, waitForExpression } from '../helpers/browser.ts';
 import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -53,22 +53,6 @@ class FakeErp {
       '',
     ].join('\n');
   }
-}
-
-const pageErrors = new WeakMap<Page, string[]>();
-
-async function open(browser: Browser, admin: Session, path: string): Promise<Page> {
-  const page = await loggedInPage(browser, admin, { viewport: { width: 1600, height: 1000 }, timezoneId: 'UTC' });
-  const errors: string[] = [];
-  pageErrors.set(page, errors);
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${admin.url}${path}`);
-  return page;
-}
-
-async function close(page: Page): Promise<void> {
-  await page.close();
-  assert.deepEqual(pageErrors.get(page), [], 'no uncaught errors in the page');
 }
 
 /** One attribute of every element a selector matches, in document order. */
@@ -108,7 +92,7 @@ describe('application metrics in Chromium', () => {
   });
 
   it('adds a scrape target through Admin → Targets, checks the form first, and shows its status', async () => {
-    const page = await open(browser, admin, '/admin?tab=targets');
+    const page = await openPage(browser, admin, '/admin?tab=targets');
     await page.waitForSelector('[data-targets-empty]');
 
     await page.click('[data-target-new]');
@@ -152,11 +136,11 @@ describe('application metrics in Chromium', () => {
     assert.match(said, /500/);
     assert.equal(await page.getAttribute('[data-targets-failing]', 'data-targets-failing'), '1');
     await screenshots(page, 'admin-targets');
-    await close(page);
+    await closePage(page);
   });
 
   it('creates a derived error-rate ratio through the form, with the formula in words, and computes it', async () => {
-    const page = await open(browser, admin, '/admin?tab=targets');
+    const page = await openPage(browser, admin, '/admin?tab=targets');
     await page.waitForSelector('[data-derived-empty]');
     await page.click('[data-derived-new]');
     await page.fill('[data-input="derived-name"]', ERROR_RATE);
@@ -185,7 +169,7 @@ describe('application metrics in Chromium', () => {
       return typeof v === 'number' ? v : undefined;
     }, `${ERROR_RATE} computed`, 10_000);
     assert.ok(Math.abs(current - 100 / 3) < 0.01, `error rate ${current}`);
-    await close(page);
+    await closePage(page);
   });
 
   it("shows the host's pinned series in its Application panel, coloured by a rule", async () => {
@@ -196,7 +180,7 @@ describe('application metrics in Chromium', () => {
     });
     assert.equal(rule.status, 201, JSON.stringify(rule.body));
 
-    const page = await open(browser, admin, '/');
+    const page = await openPage(browser, admin, '/');
     await page.click(`[data-host-tile="${APP}"]`);
     await page.waitForSelector(`[data-app-panel="${APP}"]`);
     // An admin pins what the panel shows: the ratio, the request rate, the p95 and a gauge, in that order.
@@ -236,12 +220,12 @@ describe('application metrics in Chromium', () => {
 
     // A viewer sees the same panel and cannot change it.
     const viewer = await gw.user('vera', 'viewer');
-    const vpage = await open(browser, viewer, '/');
+    const vpage = await openPage(browser, viewer, '/');
     await vpage.click(`[data-host-tile="${APP}"]`);
     await vpage.waitForSelector(`[data-app-panel="${APP}"][data-series-count="4"]`);
     assert.equal(await vpage.locator('[data-app-panel-edit]').count(), 0);
-    await close(vpage);
-    await close(page);
+    await closePage(vpage);
+    await closePage(page);
   });
 
   it('Admin → Cluster shows this node leading, read when the tab opens and on Refresh only', async () => {

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { io } from 'socket.io-client';
 import { AGENT_NAMESPACE } from '../../shared/agent-protocol.ts';
-import { ensureClientBuilt, launchBrowser, loggedInPage, waitForExpression } from '../helpers/browser.ts';
+import { closePage, ensureClientBuilt, launchBrowser, openPage, waitForExpression } from '../helpers/browser.ts';
 import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createAgent, startFakeAgent, type FakeAgent } from './fake-agent.ts';
@@ -19,23 +19,6 @@ import { createAgent, startFakeAgent, type FakeAgent } from './fake-agent.ts';
 const INTERVAL_MS = 250;
 const A = 'agent-a';
 const B = 'agent-b';
-
-const pageErrors = new WeakMap<Page, string[]>();
-
-/** Opens a page of the app logged in as the admin; `close` checks it threw nothing. */
-async function open(browser: Browser, admin: Session, path: string, viewport = { width: 1600, height: 1000 }): Promise<Page> {
-  const page = await loggedInPage(browser, admin, { viewport });
-  const errors: string[] = [];
-  pageErrors.set(page, errors);
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto(`${admin.url}${path}`);
-  return page;
-}
-
-async function close(page: Page): Promise<void> {
-  await page.close();
-  assert.deepEqual(pageErrors.get(page), [], 'no uncaught errors in the page');
-}
 
 /** The CPU card's chart: how many samples it holds (the ring's length). */
 async function cpuPoints(page: Page): Promise<number> {
@@ -71,7 +54,7 @@ describe('fleet in Chromium', () => {
   });
 
   it('shows every host in the fleet overview with its values and status', async () => {
-    const page = await open(browser, admin, '/');
+    const page = await openPage(browser, admin, '/');
     await page.waitForSelector(`[data-host-tile="${A}"][data-live="true"]`, { timeout: 15_000 });
     await page.waitForSelector(`[data-host-tile="${B}"][data-live="true"]`);
     assert.equal(await page.locator('[data-host-tile]').count(), 3, 'the server itself and the two agents');
@@ -83,11 +66,11 @@ describe('fleet in Chromium', () => {
     // 91.5 % CPU is over the catalog's critical threshold (85 %).
     assert.equal(await page.getAttribute(`[data-host-tile="${B}"]`, 'data-status'), 'critical');
     assert.match((await page.textContent(`[data-host-tile="${B}"]`)) ?? '', /Critical/);
-    await close(page);
+    await closePage(page);
   });
 
   it('opens a picked host below with its charts filled from the server, and remembers the choice', async () => {
-    const page = await open(browser, admin, '/');
+    const page = await openPage(browser, admin, '/');
     await page.waitForSelector(`[data-host-tile="${A}"][data-live="true"]`, { timeout: 15_000 });
     await page.click(`[data-host-tile="${A}"]`);
     await page.waitForSelector(`.dashboard[data-host="${A}"] [data-viewed-host="${A}"]`);
@@ -108,11 +91,11 @@ describe('fleet in Chromium', () => {
     await page.reload();
     await page.waitForSelector(`.dashboard[data-host="${B}"] [data-viewed-host="${B}"]`, { timeout: 15_000 });
     assert.equal(await page.inputValue('[data-host-picker]'), B, 'the choice survives a reload');
-    await close(page);
+    await closePage(page);
   });
 
   it('merges a replayed backlog into the chart behind live data', async () => {
-    const page = await open(browser, admin, '/');
+    const page = await openPage(browser, admin, '/');
     await page.selectOption('[data-host-picker]', A);
     await page.waitForSelector(`.dashboard[data-host="${A}"] [data-panel="cpu"] [data-points]:not([data-points="0"])`, { timeout: 15_000 });
     const before = await cpuPoints(page);
@@ -124,11 +107,11 @@ describe('fleet in Chromium', () => {
     // Live ticks add one a 250 ms: 40 more within a second is the backlog, merged in (not dropped as "older").
     await waitForExpression(page, `Number(document.querySelector('[data-panel="cpu"] [data-points]').dataset.points) >= ${before + 40}`, { timeout: 2_000 });
     assert.equal(await page.getAttribute('[data-panel="cpu"] [data-value]', 'data-value'), '42.5', 'the old samples do not replace the latest value');
-    await close(page);
+    await closePage(page);
   });
 
   it('shows a host as DOWN within seconds when its agent stops, its last numbers not live', async () => {
-    const page = await open(browser, admin, '/');
+    const page = await openPage(browser, admin, '/');
     await page.waitForSelector(`[data-host-tile="${B}"][data-live="true"]`, { timeout: 15_000 });
     const stoppedAt = Date.now();
     agentB.stop();
@@ -148,21 +131,21 @@ describe('fleet in Chromium', () => {
     await page.click(`[data-host-tile="${B}"]`);
     await page.waitForSelector(`[data-viewed-host="${B}"] [data-status="down"]`);
     await page.waitForSelector(`[data-banner]:has-text("${B} is down")`, { timeout: 5_000 });
-    await close(page);
+    await closePage(page);
   });
 
   it('shows the fleet on the wall screen, the stopped host as down', async () => {
-    const page = await open(browser, admin, '/kiosk', { width: 1920, height: 1080 });
+    const page = await openPage(browser, admin, '/kiosk', { viewport: { width: 1920, height: 1080 } });
     await page.waitForSelector('[data-kiosk][data-screen="live"]', { timeout: 15_000 });
     await page.waitForSelector(`[data-host-row="${A}"][data-fresh="true"][data-status="normal"]`);
     await page.waitForSelector(`[data-host-row="${B}"][data-status="down"][data-fresh="false"]`);
     assert.match((await page.textContent(`[data-host-row="${B}"]`)) ?? '', /DOWN.*Down for .* — last \d\d:\d\d:\d\d/s);
     assert.equal(await page.locator('[data-host-row]').count(), 3);
-    await close(page);
+    await closePage(page);
   });
 
   it('lists the agents in Admin → Agents and revokes one, cutting its connection', async () => {
-    const page = await open(browser, admin, '/admin?tab=agents');
+    const page = await openPage(browser, admin, '/admin?tab=agents');
     await page.waitForSelector(`[data-agent-list] [data-agent-name="${A}"][data-agent-online="true"]`, { timeout: 10_000 });
     const rowA = page.locator(`[data-agent-name="${A}"]`);
     assert.equal((await rowA.locator('[data-agent-version]').textContent())?.trim(), 'test');
@@ -185,11 +168,11 @@ describe('fleet in Chromium', () => {
     const refused = await new Promise<string>((resolve) => again.once('connect_error', (err) => resolve(err.message)));
     again.close();
     assert.match(refused, /unknown or was revoked/);
-    await close(page);
+    await closePage(page);
   });
 
   it('creates an agent and shows its token once, with the install command', async () => {
-    const page = await open(browser, admin, '/admin?tab=agents');
+    const page = await openPage(browser, admin, '/admin?tab=agents');
     await page.click('[data-agent-new]');
     await page.fill('[data-input="agent-name"]', 'bad name!');
     await page.click('[data-agent-create]');
@@ -204,6 +187,6 @@ describe('fleet in Chromium', () => {
     await page.waitForSelector('[data-agent-name="web-9"] [data-agent-status="offline"]');
     await page.click('[data-reveal-done]');
     assert.equal(await page.locator('[data-token-reveal]').count(), 0, 'gone for good');
-    await close(page);
+    await closePage(page);
   });
 });

@@ -22,7 +22,7 @@ import { METRICS, type BuiltinMetric } from '../../shared/catalog.ts';
 import { formatMetricText } from '../../shared/format.ts';
 import { addDays, localDayOf, type Report } from '../../shared/reports.ts';
 import { tempDir } from '../helpers/databases.ts';
-import { ensureClientBuilt, launchBrowser, loggedInPage, screenshots } from '../helpers/browser.ts';
+import { closePage, ensureClientBuilt, launchBrowser, openPage, screenshots } from '../helpers/browser.ts';
 import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -100,21 +100,8 @@ describe('reports page in Chromium', () => {
     return res.body;
   }
 
-  const pageErrors = new WeakMap<Page, string[]>();
+  const open = (path: string, session: Session = admin): Promise<Page> => openPage(browser, session, path);
 
-  async function open(path: string, session: Session = admin): Promise<Page> {
-    const page = await loggedInPage(browser, session, { viewport: { width: 1600, height: 1000 }, timezoneId: 'UTC' });
-    const errors: string[] = [];
-    pageErrors.set(page, errors);
-    page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(`${session.url}${path}`);
-    return page;
-  }
-
-  async function close(page: Page): Promise<void> {
-    await page.close();
-    assert.deepEqual(pageErrors.get(page), [], 'no uncaught errors in the page');
-  }
 
   /** The page shows a finished report of this range and host. */
   async function shown(page: Page, from: string, host: string | null, to = from): Promise<void> {
@@ -204,7 +191,7 @@ describe('reports page in Chromium', () => {
     }
     assert.match((await page.textContent('[data-report-method]')) ?? '', new RegExp(one.method.avg.slice(0, 30).replace(/[()÷Σ]/g, '.')));
     await screenshots(page, 'reports-day');
-    await close(page);
+    await closePage(page);
   });
 
   it("shows today's alert with a link to it", async () => {
@@ -223,7 +210,7 @@ describe('reports page in Chromium', () => {
     await link.click();
     await page.waitForSelector(`[data-alert-detail="${alert.id}"]`);
     assert.equal(new URL(page.url()).pathname, '/alerts');
-    await close(page);
+    await closePage(page);
   });
 
   it('says "no data" for a day before the installation', async () => {
@@ -235,7 +222,7 @@ describe('reports page in Chromium', () => {
     assert.match((await page.textContent('[data-report-empty]')) ?? '', /No data for this day/);
     assert.equal(await page.locator('[data-report-tile]').count(), 0);
     await screenshots(page, 'reports-empty');
-    await close(page);
+    await closePage(page);
   });
 
   it('downloads the CSV of the report on screen', async () => {
@@ -248,7 +235,7 @@ describe('reports page in Chromium', () => {
     assert.equal(file, api);
     assert.match(file.split('\r\n')[0]!, /^section,host,metric,unit,min,avg,p95,max/);
     assert.ok(file.includes('\r\nmetric,db-1,cpu.usage_percent,%,'));
-    await close(page);
+    await closePage(page);
   });
 
   it('prints without the nav, the controls or any button', async () => {
@@ -272,7 +259,7 @@ describe('reports page in Chromium', () => {
       const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)?.length ?? 0;
       assert.ok(pages >= 1 && pages <= 4, `${pages} A4 pages`);
     }
-    await close(page);
+    await closePage(page);
   });
 
   it('"Send now" mails the day\'s report (admin only) and lists the delivery', async () => {
@@ -281,7 +268,7 @@ describe('reports page in Chromium', () => {
     await shown(vpage, YESTERDAY, null);
     await vpage.waitForSelector('[data-deliveries-empty]');
     assert.equal(await vpage.locator('[data-report-send]').count(), 0, 'a viewer has no Send now');
-    await close(vpage);
+    await closePage(vpage);
 
     const page = await open(`/reports${query({ day: YESTERDAY })}`);
     await shown(page, YESTERDAY, null);
@@ -297,6 +284,6 @@ describe('reports page in Chromium', () => {
       await page.click('[data-deliveries-refresh]');
       return (await page.locator('[data-delivery-status="sent"]').count()) === 1;
     }, 'the delivery shown as sent', 10_000);
-    await close(page);
+    await closePage(page);
   });
 });

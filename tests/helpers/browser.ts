@@ -3,6 +3,7 @@
  * default /usr/bin/chromium) driven by playwright-core — `npx playwright
  * install` cannot download browsers here.
  */
+import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type LaunchOptions, type Page } from 'playwright-core';
@@ -61,6 +62,28 @@ export async function loggedInPage(browser: Browser, session: BrowserSession, op
   const page = await context.newPage();
   page.once('close', () => void context.close().catch(() => {}));
   return page;
+}
+
+const pageErrors = new WeakMap<Page, string[]>();
+
+/**
+ * Opens `path` of the app logged in as `session` (1600×1000, UTC, unless
+ * `options` say otherwise) and records what the page throws; `closePage`
+ * then checks it threw nothing.
+ */
+export async function openPage(browser: Browser, session: BrowserSession, path: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const page = await loggedInPage(browser, session, { viewport: { width: 1600, height: 1000 }, timezoneId: 'UTC', ...options });
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(`${session.url}${path}`);
+  return page;
+}
+
+/** Closes a page opened by `openPage`, failing if it threw an uncaught error. */
+export async function closePage(page: Page): Promise<void> {
+  await page.close();
+  assert.deepEqual(pageErrors.get(page), [], 'no uncaught errors in the page');
 }
 
 /**

@@ -19,6 +19,7 @@ import { drizzle, type PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../../server/store/data-dir-lock.ts';
 import { openPgliteWorker, withDbPriority, type PgliteBridge } from '../../server/store/pglite-bridge.ts';
+import { timeBlocking } from '../helpers/blocking.ts';
 import { tempDir } from '../helpers/databases.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -47,26 +48,6 @@ const heavySql = (n: number) => `SELECT count(*)::int AS n FROM generate_series(
 
 type Client = PGlite | PgliteBridge;
 type Db = PgliteDatabase<Record<string, never>>;
-
-/** Runs `fn` while a 1 ms timer watches this thread: its duration and the longest gap between timer runs (beyond 1 ms). */
-async function timeBlocking<T>(fn: () => Promise<T>): Promise<{ ms: number; blockedMs: number; value: T }> {
-  let last = performance.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
-  const start = performance.now();
-  try {
-    const value = await fn();
-    const ms = performance.now() - start;
-    longest = Math.max(longest, performance.now() - last);
-    return { ms, blockedMs: Math.max(0, longest - 1), value };
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** Resolves once the worker thread's `exit` event has been emitted (its threadId is -1 from then on). */
 async function workerGone(worker: PgliteBridge['worker']): Promise<void> {
