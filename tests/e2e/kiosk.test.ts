@@ -129,6 +129,9 @@ describe('kiosk (wall screen) in Chromium', () => {
       }),
     );
     await page.waitForSelector('[data-tile="cpu"] [data-chart]:not([data-points="0"])');
+    // The chart as it stands once the snapshot is in and live ticks follow it (a first draw may come before the snapshot's backlog).
+    const drawn = await cpuChart(page);
+    await waitForExpression(page, `Number(document.querySelector('[data-tile="cpu"] [data-chart]').dataset.lastTs) > ${drawn.lastTs}`, { timeout: 5_000 });
     const before = await cpuChart(page);
 
     swallow = true;

@@ -55,7 +55,8 @@ export class ResourceStore<T extends { id: number }, Input = unknown, Patch = Pa
     if (item === null) {
       await this.refresh();
     } else {
-      const items = [...this.items, item];
+      // A list the server pushes (targets) may hold it already: the event can beat the answer.
+      const items = [...this.items.filter((i) => i.id !== item.id), item];
       this.items = this.#options.order ? items.sort(this.#options.order) : items;
     }
     return created;
