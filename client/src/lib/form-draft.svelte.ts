@@ -42,6 +42,15 @@ export function fieldOfMessage(message: string, fields: readonly string[]): Fiel
  * edited, and the first invalid field focused when a submit cannot go.
  * Subclasses hold the fields and say what the schema finds.
  */
+/** What `FormDraft.control` spreads onto a field's control. */
+export interface ControlProps {
+  id: string;
+  'aria-invalid': 'true' | undefined;
+  'aria-describedby': string;
+  onblur: () => void;
+  oninput: () => void;
+}
+
 export abstract class FormDraft<Value> {
   /** A submit was tried: every problem shows, not only those of fields left. */
   submitted = $state(false);
@@ -69,10 +78,21 @@ export abstract class FormDraft<Value> {
     return mine ?? (this.serverError?.field === field ? this.serverError.message : null);
   }
 
-  /** A control's error wiring as FormField names it: invalid while its field shows a problem, described by that or the hint. */
-  control(field: string, id: string): { id: string; 'aria-invalid': 'true' | undefined; 'aria-describedby': string } {
+  /**
+   * A control's wiring, spread onto it: its id, invalid while its field shows
+   * a problem, described by that or the hint (as FormField names them), its
+   * problems shown once left, the server's word on it dropped once typed in.
+   * A handler written after the spread replaces the one here.
+   */
+  control(field: string, id: string): ControlProps {
     const error = this.errorFor(field);
-    return { id, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': `${id}-${error ? 'error' : 'hint'}` };
+    return {
+      id,
+      'aria-invalid': error ? 'true' : undefined,
+      'aria-describedby': `${id}-${error ? 'error' : 'hint'}`,
+      onblur: () => this.touch(field),
+      oninput: () => this.edited(field),
+    };
   }
 
   /** Left the field: its problems show from now on. */

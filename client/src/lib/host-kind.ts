@@ -9,6 +9,13 @@ export const HOST_KIND: Record<HostKind, { icon: IconName; label: string }> = {
   push: { icon: 'upload', label: 'pushed' },
 };
 
+/** The figures a host's tile (fleet grid) or row (wall screen) shows, with their short labels. */
+export const HOST_FIGURES = [
+  ['cpu.usage_percent', 'CPU'],
+  ['memory.usage_percent', 'Mem'],
+  ['disk.usage_percent', 'Disk'],
+] as const;
+
 /** "1.2 s ahead", "350 ms behind"; null below a tenth of a second (network noise). */
 export function formatSkew(skewMs: number | null): string | null {
   if (skewMs === null || Math.abs(skewMs) < 100) return null;

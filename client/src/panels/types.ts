@@ -4,7 +4,8 @@ import type { IconName } from '../lib/icons.ts';
 
 /**
  * A dashboard panel: what it shows, from the catalog. The dashboard is a list
- * of these (panels/index.ts); a new card is one folder and one line there.
+ * of these (panels/index.ts): a plain card is one line there; a card with a
+ * component of its own is a folder (load/, network/) and one line.
  */
 export interface PanelDef {
   /** Also the card's `data-panel`. */

@@ -8,17 +8,16 @@
 import uPlot from 'uplot';
 import type { MetricName } from '$shared/catalog.ts';
 import { SNAPSHOT_WINDOW_MS } from '$shared/events.ts';
-import { formatMetricText } from '$shared/format.ts';
-import { STATUS_LABEL } from '$shared/status.ts';
 import { catalog } from '../catalog.svelte.ts';
 import type { HostLive } from '../host-live.svelte.ts';
 import type { ChartConfig, ChartOptions } from './chart.svelte.ts';
 import { textWidth } from './axes.ts';
 import { axisLabel, isCount } from './live-options.ts';
+import { thresholdsPlugin } from './plugins/thresholds.ts';
 import { ringColumns } from './ring-data.ts';
 import { gradientFill } from './fill.ts';
 import { valueRange } from './scales.ts';
-import { FONT_FAMILY, STATUS_COLOR, withAlpha } from '../theme.ts';
+import { FONT_FAMILY } from '../theme.ts';
 import { formatTick } from '../time.ts';
 
 /** Line colours on the dark glass: the brand's hues, lightened to stand out from across a room. */
@@ -112,47 +111,8 @@ export function kioskChartOptions({ metrics, fontPx, windowSec, xEnd }: KioskCha
         }),
       ),
     ],
-    plugins: [kioskThresholds(first, axisFontPx)],
+    plugins: [thresholdsPlugin(first, { look: { fontPx: axisFontPx * 0.85, scale: axisFontPx / 16, dark: true } })],
   };
-}
-
-/** Dashed warning and critical lines, labelled with word and value on a dark plate (never colour alone). */
-function kioskThresholds(metric: MetricName, fontPx: number): uPlot.Plugin {
-  const def = catalog.def(metric);
-  const lines = (['warning', 'critical'] as const).flatMap((level) => {
-    const value = def[level];
-    return value === undefined ? [] : [{ value, above: level === 'critical', color: STATUS_COLOR[level], label: `${STATUS_LABEL[level]} ${formatMetricText(def, value)}` }];
-  });
-  function draw(u: uPlot): void {
-    const { ctx, bbox } = u;
-    const px = uPlot.pxRatio;
-    ctx.save();
-    ctx.font = `700 ${Math.round(fontPx * 0.85 * px)}px ${FONT_FAMILY}`;
-    ctx.textAlign = 'right';
-    for (const line of lines) {
-      const y = Math.round(u.valToPos(line.value, 'y', true)) + 0.5;
-      if (!Number.isFinite(y) || y < bbox.top || y > bbox.top + bbox.height) continue;
-      ctx.strokeStyle = withAlpha(line.color, 0.9);
-      const unit = (fontPx / 16) * px; // line and dash scale with the screen, like the labels
-      ctx.lineWidth = 2 * unit;
-      ctx.setLineDash([8 * unit, 6 * unit]);
-      ctx.beginPath();
-      ctx.moveTo(bbox.left, y);
-      ctx.lineTo(bbox.left + bbox.width, y);
-      ctx.stroke();
-      const h = fontPx * 1.1 * px;
-      const x = bbox.left + bbox.width - 4 * px;
-      const textY = line.above ? y - 3 * px : y + 3 * px;
-      const w = ctx.measureText(line.label).width;
-      ctx.fillStyle = 'rgba(10, 14, 30, 0.82)';
-      ctx.fillRect(x - w - 4 * px, line.above ? textY - h : textY, w + 8 * px, h);
-      ctx.fillStyle = line.color;
-      ctx.textBaseline = line.above ? 'bottom' : 'top';
-      ctx.fillText(line.label, x, textY);
-    }
-    ctx.restore();
-  }
-  return { hooks: { draw } };
 }
 
 /** Redraws at most this often: shorter than the fastest tick (250 ms), so live data is never held back, yet a flood costs little. */

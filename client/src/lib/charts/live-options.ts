@@ -44,7 +44,7 @@ export function liveChartOptions(metrics: readonly MetricName[], thresholds?: re
     axes: [timeAxis(), valueAxis((v, d) => axisLabel(first, v, d), { integers: isCount(first) })],
     series: [{}, ...series],
     plugins: [
-      thresholdsPlugin(first, 'y', thresholds),
+      thresholdsPlugin(first, { lines: thresholds }),
       tooltipPlugin(
         metrics.map((metric, i) => ({
           label: catalog.def(metric).label,
