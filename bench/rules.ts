@@ -9,7 +9,8 @@
 import { BUILTIN_METRICS as METRIC_NAMES, isBuiltinMetric, METRICS } from '../shared/catalog.ts';
 import { ruleCreateSchema } from '../shared/alert-schemas.ts';
 import type { MetricValues } from '../shared/catalog.ts';
-import { createAlertService, type Actor } from '../server/alerts/service.ts';
+import { createAlertService } from '../server/alerts/service.ts';
+import type { Actor } from '../server/auth/service.ts';
 import { createSampleBus } from '../server/lib/bus.ts';
 import { openBenchDatabase } from './data.ts';
 import { meets, median, percentile, progress, round, scale, standalone, type BenchResult } from './lib.ts';

@@ -16,9 +16,8 @@ import { ruleCreateSchema, type RuleInput, type RulePatch } from '../../shared/a
 import { metricDef, type MetricDef } from '../../shared/catalog.ts';
 import type { MetricsEvent } from '../../shared/events.ts';
 import { formatMetricText } from '../../shared/format.ts';
-import type { Principal } from '../../shared/auth.ts';
 import { audit } from '../auth/audit.ts';
-import { actorName, auditOf, type RequestOrigin } from '../auth/service.ts';
+import { actorName, auditOf, type Actor } from '../auth/service.ts';
 import type { SampleBus } from '../lib/bus.ts';
 import { notFound, ServiceError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
@@ -52,11 +51,6 @@ export interface AlertServiceDeps {
   fence?(tx: Tx): Promise<void>;
 }
 
-/** Who acts, and from where: every change is audited with it. */
-export interface Actor {
-  principal: Principal;
-  from: RequestOrigin;
-}
 
 export type AlertService = Awaited<ReturnType<typeof createAlertService>>;
 
@@ -265,7 +259,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
         .returning({ id: alerts.id });
       if (!row) return false;
       await addEvent(tx, id, 'acknowledged', actor, note ?? null, at.getTime());
-      await audit(tx, auditOf(by.principal, 'alert.ack', `alert ${id}`, by.from, note ? { note } : undefined));
+      await audit(tx, auditOf(by, 'alert.ack', `alert ${id}`, note ? { note } : undefined));
       return true;
     });
     if (!changed) throw await refusal(id, 'firing');
@@ -282,7 +276,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
         .returning({ id: alerts.id });
       if (!row) return false;
       await addEvent(tx, id, 'unacknowledged', actor, null);
-      await audit(tx, auditOf(by.principal, 'alert.unack', `alert ${id}`, by.from));
+      await audit(tx, auditOf(by, 'alert.unack', `alert ${id}`));
       return true;
     });
     if (!changed) throw await refusal(id, 'acknowledged');
@@ -306,7 +300,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
         await saveState(tx, rule.id, row.host, 'latched', latchedAt);
         await queueNotifications(tx, id, rule.channels, 'resolved');
       }
-      await audit(tx, auditOf(by.principal, 'alert.resolve', `alert ${id}`, by.from, note ? { note } : undefined));
+      await audit(tx, auditOf(by, 'alert.resolve', `alert ${id}`, note ? { note } : undefined));
       return row;
     });
     if (!resolved) throw await refusal(id, 'open');
@@ -352,7 +346,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
       const rule = await db.transaction(async (tx) => {
         const [row] = await tx.insert(alertRules).values(input).returning();
         const created = toRule(row!);
-        await audit(tx, auditOf(by.principal, 'rule.create', `rule ${created.id} "${created.name}"`, by.from, input));
+        await audit(tx, auditOf(by, 'rule.create', `rule ${created.id} "${created.name}"`, input));
         return created;
       });
       rules.set(rule.id, rule);
@@ -378,7 +372,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
       const rule = await db.transaction(async (tx) => {
         const [row] = await tx.update(alertRules).set({ ...merged.data, updatedAt: new Date() }).where(eq(alertRules.id, id)).returning();
         if (disabled || conditionChanged) settled = await settleRule(tx, current, `rule ${disabled ? 'disabled' : 'changed'} by ${actor}`);
-        await audit(tx, auditOf(by.principal, 'rule.update', `rule ${id} "${row!.name}"`, by.from, patch));
+        await audit(tx, auditOf(by, 'rule.update', `rule ${id} "${row!.name}"`, patch));
         return toRule(row!);
       });
       rules.set(id, rule);
@@ -398,7 +392,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
       await db.transaction(async (tx) => {
         settled = await settleRule(tx, current, `rule deleted by ${actor}`);
         await tx.delete(alertRules).where(eq(alertRules.id, id));
-        await audit(tx, auditOf(by.principal, 'rule.delete', `rule ${id} "${current.name}"`, by.from));
+        await audit(tx, auditOf(by, 'rule.delete', `rule ${id} "${current.name}"`));
       });
       rules.delete(id);
       forgetRule(id);
@@ -438,7 +432,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
           .insert(silences)
           .values({ ruleId: input.ruleId, host: input.host, startsAt: new Date(now), endsAt: new Date(now + input.minutes * 60_000), reason: input.reason, createdBy: actorName(by.principal) })
           .returning();
-        await audit(tx, auditOf(by.principal, 'silence.create', `silence ${row!.id}`, by.from, input));
+        await audit(tx, auditOf(by, 'silence.create', `silence ${row!.id}`, input));
         return toSilence(row!);
       });
       activeSilences = [...activeSilences, silence];
@@ -452,7 +446,7 @@ export async function createAlertService(deps: AlertServiceDeps) {
       await db.transaction(async (tx) => {
         const removed = await tx.delete(silences).where(eq(silences.id, id)).returning({ id: silences.id });
         if (removed.length === 0) throw notFound(`silence ${id}`);
-        await audit(tx, auditOf(by.principal, 'silence.delete', `silence ${id}`, by.from));
+        await audit(tx, auditOf(by, 'silence.delete', `silence ${id}`));
       });
       activeSilences = activeSilences.filter((s) => s.id !== id);
       republishOpen();

@@ -5,10 +5,9 @@
  * derived ratios (error rate), its request-rate sums, its p95 latencies.
  */
 import type { AppPanels } from '../../shared/apps.ts';
-import type { Principal } from '../../shared/auth.ts';
 import { isBuiltinMetric } from '../../shared/catalog.ts';
 import { audit } from '../auth/audit.ts';
-import { actorName, type RequestOrigin } from '../auth/service.ts';
+import { actorName, auditOf, type Actor } from '../auth/service.ts';
 import type { HostRegistry } from '../fleet/hosts.ts';
 import type { DerivedService } from '../ingest/derived.ts';
 import { notFound, ServiceError } from '../lib/errors.ts';
@@ -73,7 +72,7 @@ export async function createAppPanelService(deps: { db: Db; hosts: HostRegistry;
      * changes in one statement, so two admins editing two hosts never undo
      * each other.
      */
-    async choose(host: string, series: string[] | null, actor: Principal, from: RequestOrigin): Promise<AppPanels> {
+    async choose(host: string, series: string[] | null, by: Actor): Promise<AppPanels> {
       const builtin = series?.find((s) => isBuiltinMetric(s));
       if (builtin) throw new ServiceError(422, 'invalid_value', `"${builtin}": the host cards already show built-in metrics; pin application series`);
       if (series && !deps.hosts.has(host)) throw notFound(`host "${host}"`);
@@ -83,10 +82,10 @@ export async function createAppPanelService(deps: { db: Db; hosts: HostRegistry;
       const [row] = await db.transaction(async (tx) => {
         const written = await tx
           .insert(settings)
-          .values({ key: KEY, value: { hosts: series ? { [host]: series } : {} } satisfies Stored, updatedBy: actorName(actor) })
-          .onConflictDoUpdate({ target: settings.key, set: { value: sql`jsonb_build_object('hosts', ${hostsAfter})`, updatedBy: actorName(actor), updatedAt: new Date() } })
+          .values({ key: KEY, value: { hosts: series ? { [host]: series } : {} } satisfies Stored, updatedBy: actorName(by.principal) })
+          .onConflictDoUpdate({ target: settings.key, set: { value: sql`jsonb_build_object('hosts', ${hostsAfter})`, updatedBy: actorName(by.principal), updatedAt: new Date() } })
           .returning({ value: settings.value });
-        await audit(tx, { actor: actorName(actor), action: 'settings.update', target: `${KEY}/${host}`, detail: { series }, address: from.address });
+        await audit(tx, auditOf(by, 'settings.update', `${KEY}/${host}`, { series }));
         return written;
       });
       stored = (row?.value as Stored).hosts;

@@ -37,6 +37,12 @@ export interface RequestOrigin {
   userAgent?: string | null;
 }
 
+/** Who acts, and from where: every change a service makes is audited with it. */
+export interface Actor {
+  principal: Principal;
+  from: RequestOrigin;
+}
+
 /** Something that should end live connections: a session, every session of a user, or a display token. */
 export type Revocation =
   | { kind: 'session'; sessionId: string }
@@ -60,8 +66,8 @@ const toDisplay = (d: typeof displayTokens.$inferSelect): DisplayToken => ({
 export const actorName = (p: Principal) => (p.kind === 'user' ? p.username : `display:${p.name}`);
 
 /** The audit entry of an action, as every service writes it inside its transaction. */
-export const auditOf = (actor: Principal, action: AuditAction, target: string, from: RequestOrigin, detail?: Record<string, unknown>) => ({
-  actor: actorName(actor), action, target, detail: detail ?? null, address: from.address,
+export const auditOf = (by: Actor, action: AuditAction, target: string, detail?: Record<string, unknown>) => ({
+  actor: actorName(by.principal), action, target, detail: detail ?? null, address: by.from.address,
 });
 
 interface CachedSession {
@@ -282,16 +288,16 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
     async listUsers(): Promise<User[]> {
       return (await db.select().from(users).orderBy(users.username)).map(toUser);
     },
-    async createUser(input: { username: string; password: string; role: Role }, actor: Principal, from: RequestOrigin): Promise<User> {
+    async createUser(input: { username: string; password: string; role: Role }, by: Actor): Promise<User> {
       const passwordHash = await hashPassword(input.password);
       return audited(async (tx) => {
         const [row] = await tx.insert(users).values({ username: input.username, passwordHash, role: input.role }).onConflictDoNothing().returning();
         if (!row) throw new ServiceError(409, 'conflict', `user "${input.username}" exists`);
-        await audit(tx, auditOf(actor, 'user.create', input.username, from, { role: input.role }));
+        await audit(tx, auditOf(by, 'user.create', input.username, { role: input.role }));
         return toUser(row);
       });
     },
-    async updateUser(id: number, patch: { role?: Role; password?: string; disabled?: boolean }, actor: Principal, from: RequestOrigin): Promise<User> {
+    async updateUser(id: number, patch: { role?: Role; password?: string; disabled?: boolean }, by: Actor): Promise<User> {
       const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
       const user = await audited(async (tx) => {
         const [current] = await tx.select().from(users).where(eq(users.id, id));
@@ -310,7 +316,7 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
           .returning();
         // A new role, a reset password or a disabled account ends the user's sessions: they log in again.
         await tx.delete(sessions).where(eq(sessions.userId, id));
-        await audit(tx, auditOf(actor, 'user.update', current.username, from, {
+        await audit(tx, auditOf(by, 'user.update', current.username, {
           ...(patch.role ? { role: patch.role } : {}),
           ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
           ...(patch.password ? { password: 'reset' } : {}),
@@ -320,14 +326,14 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
       revoke({ kind: 'user', userId: id });
       return user;
     },
-    async deleteUser(id: number, actor: Principal, from: RequestOrigin): Promise<void> {
+    async deleteUser(id: number, by: Actor): Promise<void> {
       await audited(async (tx) => {
         const [current] = await tx.select().from(users).where(eq(users.id, id));
         if (!current) throw notFound(`user ${id}`);
-        if (actor.kind === 'user' && actor.id === id) throw new ServiceError(409, 'conflict', 'you cannot delete yourself');
+        if (by.principal.kind === 'user' && by.principal.id === id) throw new ServiceError(409, 'conflict', 'you cannot delete yourself');
         if (current.role === 'admin' && (await adminCount(tx, id)) === 0) throw new ServiceError(409, 'conflict', 'the last admin cannot be deleted');
         await tx.delete(users).where(eq(users.id, id));
-        await audit(tx, auditOf(actor, 'user.delete', current.username, from));
+        await audit(tx, auditOf(by, 'user.delete', current.username));
       });
       revoke({ kind: 'user', userId: id });
     },
@@ -336,29 +342,29 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
       return (await db.select().from(displayTokens).orderBy(displayTokens.createdAt)).map(toDisplay);
     },
     /** Returns the token in clear this once; only its hash is kept. */
-    async createDisplay(input: { name: string } & DisplaySettings, actor: Principal, from: RequestOrigin): Promise<DisplayToken & { token: string }> {
+    async createDisplay(input: { name: string } & DisplaySettings, by: Actor): Promise<DisplayToken & { token: string }> {
       const token = newToken();
       const row = await audited(async (tx) => {
-        const [created] = await tx.insert(displayTokens).values({ ...input, tokenHash: tokenHash(token), createdBy: actorName(actor) }).returning();
-        await audit(tx, auditOf(actor, 'display.create', input.name, from, { ...input }));
+        const [created] = await tx.insert(displayTokens).values({ ...input, tokenHash: tokenHash(token), createdBy: actorName(by.principal) }).returning();
+        await audit(tx, auditOf(by, 'display.create', input.name, { ...input }));
         return created!;
       });
       await loadDisplays();
       return { ...toDisplay(row), token };
     },
     /** Renames a display or changes its kiosk settings; its screens pick them up on their next connect. */
-    async updateDisplay(id: number, patch: Partial<{ name: string } & DisplaySettings>, actor: Principal, from: RequestOrigin): Promise<DisplayToken> {
+    async updateDisplay(id: number, patch: Partial<{ name: string } & DisplaySettings>, by: Actor): Promise<DisplayToken> {
       const row = await audited(async (tx) => {
         const [updated] = await tx.update(displayTokens).set(patch).where(and(eq(displayTokens.id, id), isNull(displayTokens.revokedAt))).returning();
         if (!updated) throw notFound(`display token ${id}`);
-        await audit(tx, auditOf(actor, 'display.update', updated.name, from, patch));
+        await audit(tx, auditOf(by, 'display.update', updated.name, patch));
         return updated;
       });
       await loadDisplays();
       revoke({ kind: 'display', displayId: id, reconnect: true });
       return toDisplay(row);
     },
-    async revokeDisplay(id: number, actor: Principal, from: RequestOrigin): Promise<void> {
+    async revokeDisplay(id: number, by: Actor): Promise<void> {
       await audited(async (tx) => {
         const [row] = await tx
           .update(displayTokens)
@@ -366,7 +372,7 @@ export async function createAuthService(deps: { db: Db; adminPassword?: string |
           .where(and(eq(displayTokens.id, id), isNull(displayTokens.revokedAt)))
           .returning();
         if (!row) throw notFound(`display token ${id}`);
-        await audit(tx, auditOf(actor, 'display.revoke', row.name, from));
+        await audit(tx, auditOf(by, 'display.revoke', row.name));
       });
       await loadDisplays();
       revoke({ kind: 'display', displayId: id });

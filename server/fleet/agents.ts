@@ -6,10 +6,9 @@
  * audited in the transaction that makes it.
  */
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Principal } from '../../shared/auth.ts';
 import type { Agent } from '../../shared/fleet.ts';
 import { audit } from '../auth/audit.ts';
-import { actorName, type RequestOrigin } from '../auth/service.ts';
+import { actorName, auditOf, type Actor } from '../auth/service.ts';
 import { newToken, tokenHash } from '../auth/tokens.ts';
 import { notFound, ServiceError } from '../lib/errors.ts';
 import type { Db } from '../store/db.ts';
@@ -77,7 +76,7 @@ export async function createAgentService(deps: { db: Db; hosts: HostRegistry; no
       return (await db.select().from(agents).orderBy(agents.name, agents.id)).map(toAgent);
     },
 
-    async create(name: string, actor: Principal, from: RequestOrigin): Promise<{ id: number; name: string; token: string }> {
+    async create(name: string, by: Actor): Promise<{ id: number; name: string; token: string }> {
       const token = AGENT_TOKEN_PREFIX + newToken();
       const created = await db.transaction(async (tx) => {
         const [clash] = await tx.select({ kind: hosts.kind }).from(hosts).where(and(eq(hosts.name, name), isNull(hosts.retiredAt)));
@@ -86,18 +85,18 @@ export async function createAgentService(deps: { db: Db; hosts: HostRegistry; no
         }
         const [row] = await tx
           .insert(agents)
-          .values({ name, tokenHash: tokenHash(token), createdBy: actorName(actor) })
+          .values({ name, tokenHash: tokenHash(token), createdBy: actorName(by.principal) })
           .onConflictDoNothing()
           .returning();
         if (!row) throw new ServiceError(409, 'conflict', `an agent named "${name}" exists: revoke it first to issue a new token`);
-        await audit(tx, { actor: actorName(actor), action: 'agent.create', target: name, address: from.address });
+        await audit(tx, auditOf(by, 'agent.create', name));
         return row;
       });
       byHash.set(tokenHash(token), { id: created.id, name: created.name });
       return { id: created.id, name: created.name, token };
     },
 
-    async revoke(id: number, actor: Principal, from: RequestOrigin): Promise<void> {
+    async revoke(id: number, by: Actor): Promise<void> {
       const row = await db.transaction(async (tx) => {
         const [revoked] = await tx
           .update(agents)
@@ -105,7 +104,7 @@ export async function createAgentService(deps: { db: Db; hosts: HostRegistry; no
           .where(and(eq(agents.id, id), isNull(agents.revokedAt)))
           .returning();
         if (!revoked) throw notFound(`agent ${id}`);
-        await audit(tx, { actor: actorName(actor), action: 'agent.revoke', target: revoked.name, address: from.address });
+        await audit(tx, auditOf(by, 'agent.revoke', revoked.name));
         return revoked;
       });
       for (const [hash, a] of byHash) if (a.id === id) byHash.delete(hash);

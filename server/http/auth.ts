@@ -5,7 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import { hasRole, type Principal, type Role } from '../../shared/auth.ts';
-import type { AuthService, RequestOrigin } from '../auth/service.ts';
+import type { Actor, AuthService, RequestOrigin } from '../auth/service.ts';
 
 export const SESSION_COOKIE = 'glasswatch_session';
 
@@ -17,6 +17,11 @@ declare module 'koa' {
 
 export function requestOrigin(ctx: Context): RequestOrigin {
   return { address: ctx.ip || null, userAgent: ctx.get('User-Agent') || null };
+}
+
+/** Who asks, and from where: what a service audits a change with. */
+export function actorOf(ctx: Context): Actor {
+  return { principal: principalOf(ctx), from: requestOrigin(ctx) };
 }
 
 /** A display token from `Authorization: Bearer …`, or from `?token=` on a GET (wall screens, scrapers). */

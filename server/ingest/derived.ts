@@ -10,10 +10,9 @@
  */
 import { eq } from 'drizzle-orm';
 import type { DerivedMetric, SeriesSelector } from '../../shared/apps.ts';
-import type { Principal } from '../../shared/auth.ts';
 import { isBuiltinMetric, seriesFamily, type MetricValues } from '../../shared/catalog.ts';
 import { audit } from '../auth/audit.ts';
-import { actorName, type RequestOrigin } from '../auth/service.ts';
+import { actorName, auditOf, type Actor } from '../auth/service.ts';
 import { notFound, ServiceError } from '../lib/errors.ts';
 import { parseLabelSet } from '../scrape/exposition.ts';
 import type { Db } from '../store/db.ts';
@@ -91,16 +90,16 @@ export async function createDerivedService(deps: { db: Db; catalog: MetricCatalo
       }
     },
 
-    async create(input: Omit<DerivedMetric, 'id' | 'createdBy' | 'createdAt'>, actor: Principal, from: RequestOrigin): Promise<DerivedMetric> {
+    async create(input: Omit<DerivedMetric, 'id' | 'createdBy' | 'createdAt'>, by: Actor): Promise<DerivedMetric> {
       if (isBuiltinMetric(input.name) || deps.catalog.info(input.name)) throw new ServiceError(409, 'conflict', `a metric named "${input.name}" exists`);
       const row = await db.transaction(async (tx) => {
         const [created] = await tx
           .insert(derivedMetrics)
-          .values({ ...input, createdBy: actorName(actor) })
+          .values({ ...input, createdBy: actorName(by.principal) })
           .onConflictDoNothing()
           .returning();
         if (!created) throw new ServiceError(409, 'conflict', `a derived metric named "${input.name}" exists`);
-        await audit(tx, { actor: actorName(actor), action: 'derived.create', target: input.name, detail: { ...input }, address: from.address });
+        await audit(tx, auditOf(by, 'derived.create', input.name, { ...input }));
         return created;
       });
       await deps.catalog.ensure([{ name: row.name, kind: 'derived', unit: row.unit, label: row.label, help: `${describe(row.numerator)} ÷ ${describe(row.denominator)} × ${row.factor}` }]);
@@ -109,11 +108,11 @@ export async function createDerivedService(deps: { db: Db; catalog: MetricCatalo
       return d;
     },
 
-    async remove(id: number, actor: Principal, from: RequestOrigin): Promise<void> {
+    async remove(id: number, by: Actor): Promise<void> {
       await db.transaction(async (tx) => {
         const [deleted] = await tx.delete(derivedMetrics).where(eq(derivedMetrics.id, id)).returning();
         if (!deleted) throw notFound(`derived metric ${id}`);
-        await audit(tx, { actor: actorName(actor), action: 'derived.delete', target: deleted.name, address: from.address });
+        await audit(tx, auditOf(by, 'derived.delete', deleted.name));
       });
       defs = defs.filter((d) => d.id !== id);
     },

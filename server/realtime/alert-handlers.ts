@@ -6,7 +6,8 @@
 import { type Alert, type AlertAck } from '../../shared/alerts.ts';
 import { alertActionSchema } from '../../shared/alert-schemas.ts';
 import { hasRole } from '../../shared/auth.ts';
-import type { Actor, AlertService } from '../alerts/service.ts';
+import type { AlertService } from '../alerts/service.ts';
+import type { Actor } from '../auth/service.ts';
 import { ServiceError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import type { IoSocket } from './socket.ts';

@@ -10,13 +10,12 @@
  * unmarked does so — whatever the number of nodes, restarts or retries.
  */
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Principal } from '../../shared/auth.ts';
 import {
   addDays, dayRange, daysBetween, localDayOf, REPORT_MAX_DAYS, timeOnDay, type Report, type ReportDelivery, type ReportSendResponse,
 } from '../../shared/reports.ts';
 import type { ReportQuery } from '../../shared/reports-schemas.ts';
 import { audit } from '../auth/audit.ts';
-import { auditOf, type RequestOrigin } from '../auth/service.ts';
+import { auditOf, type Actor } from '../auth/service.ts';
 import { ServiceError } from '../lib/errors.ts';
 import type { Mail } from '../notify/email.ts';
 import { queryRows, type Db } from '../store/db.ts';
@@ -40,10 +39,6 @@ export interface ReportServiceDeps {
   now?: () => number;
 }
 
-export interface Actor {
-  principal: Principal;
-  from: RequestOrigin;
-}
 
 /** What one pass of the schedule did. */
 export type ScheduleOutcome =
@@ -194,7 +189,7 @@ export function createReportService(deps: ReportServiceDeps) {
         id = inserted?.id ?? (await tx.select({ id: reports.id }).from(reports).where(eq(reports.day, day)))[0]!.id;
       }
       const queued = await queueMail(tx, id, to);
-      await audit(tx, auditOf(by.principal, 'report.send', `report ${day}`, by.from, { to, delivery: queued.id }));
+      await audit(tx, auditOf(by, 'report.send', `report ${day}`, { to, delivery: queued.id }));
       return { reportId: id, delivery: queued };
     });
     deps.onQueued();

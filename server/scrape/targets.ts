@@ -8,11 +8,10 @@
  * Every change is audited in the transaction that makes it.
  */
 import { eq } from 'drizzle-orm';
-import type { Principal } from '../../shared/auth.ts';
 import type { Target } from '../../shared/fleet.ts';
 import { TARGET_DEFAULT_INTERVAL_S, TARGET_DEFAULT_SERIES_LIMIT } from '../../shared/fleet.ts';
 import { audit } from '../auth/audit.ts';
-import { actorName, type RequestOrigin } from '../auth/service.ts';
+import { actorName, auditOf, type Actor } from '../auth/service.ts';
 import type { HostRegistry } from '../fleet/hosts.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import { notFound, ServiceError } from '../lib/errors.ts';
@@ -198,7 +197,7 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
       return Array.from(live.values(), (t) => toTarget(t.row)).sort((a, b) => a.name.localeCompare(b.name));
     },
 
-    async create(input: TargetInput, actor: Principal, from: RequestOrigin): Promise<Target> {
+    async create(input: TargetInput, by: Actor): Promise<Target> {
       const host = input.host ?? input.name;
       checkHostOwner(host);
       const row = await db.transaction(async (tx) => {
@@ -213,7 +212,7 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
           .onConflictDoNothing()
           .returning();
         if (!created) throw new ServiceError(409, 'conflict', `a target named "${input.name}" exists`);
-        await audit(tx, { actor: actorName(actor), action: 'target.create', target: input.name, detail: { url: input.url, host }, address: from.address });
+        await audit(tx, auditOf(by, 'target.create', input.name, { url: input.url, host }));
         return created;
       });
       await deps.hosts.ensure(row.host, 'target', row.intervalSeconds * 1000);
@@ -222,14 +221,14 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
       return toTarget(row);
     },
 
-    async update(id: number, patch: Partial<TargetInput>, actor: Principal, from: RequestOrigin): Promise<Target> {
+    async update(id: number, patch: Partial<TargetInput>, by: Actor): Promise<Target> {
       const current = live.get(id);
       if (!current) throw notFound(`target ${id}`);
       if (patch.host !== undefined && patch.host !== current.row.host) checkHostOwner(patch.host);
       const row = await db.transaction(async (tx) => {
         const [updated] = await tx.update(scrapeTargets).set(patch).where(eq(scrapeTargets.id, id)).returning();
         if (!updated) throw notFound(`target ${id}`);
-        await audit(tx, { actor: actorName(actor), action: 'target.update', target: updated.name, detail: { ...patch }, address: from.address });
+        await audit(tx, auditOf(by, 'target.update', updated.name, { ...patch }));
         return updated;
       });
       // A new URL or host is another source: no rate across it.
@@ -242,11 +241,11 @@ export async function createTargetService(deps: { db: Db; pool: ExpositionPool; 
       return toTarget(live.get(id)!.row);
     },
 
-    async remove(id: number, actor: Principal, from: RequestOrigin): Promise<void> {
+    async remove(id: number, by: Actor): Promise<void> {
       const row = await db.transaction(async (tx) => {
         const [deleted] = await tx.delete(scrapeTargets).where(eq(scrapeTargets.id, id)).returning();
         if (!deleted) throw notFound(`target ${id}`);
-        await audit(tx, { actor: actorName(actor), action: 'target.delete', target: deleted.name, address: from.address });
+        await audit(tx, auditOf(by, 'target.delete', deleted.name));
         return deleted;
       });
       live.delete(id);

@@ -8,9 +8,10 @@ import type { AppPanelService } from '../../apps/panels.ts';
 import type { DerivedService } from '../../ingest/derived.ts';
 import type { createPushIngest } from '../../ingest/push.ts';
 import type { TargetService } from '../../scrape/targets.ts';
-import { principalOf, requestOrigin, requireRole } from '../auth.ts';
+import { actorOf, requireRole } from '../auth.ts';
 import { parseInput, storableInput } from '../errors.ts';
-import { hostParam, idParam, jsonBody } from './params.ts';
+import { collectionRoutes } from './collection.ts';
+import { hostParam, parseBody } from './params.ts';
 
 /** A push body may be this large (the rest of the API takes 64 kB). */
 export const PUSH_BODY_LIMIT = '1mb';
@@ -31,35 +32,17 @@ export function appRoutes(deps: AppRouteDeps) {
   const viewer = requireRole('viewer');
   const admin = requireRole('admin');
 
-  router.get(API.targets, viewer, (ctx) => {
-    ctx.body = { targets: deps.targets.list() } satisfies TargetsResponse;
+  const { targets, derived } = deps;
+  collectionRoutes(router, { list: API.targets, one: API.target }, { read: viewer, write: admin }, {
+    list: () => ({ targets: targets.list() }) satisfies TargetsResponse,
+    create: [targetCreateSchema, (input, by) => targets.create(input, by)],
+    update: [targetPatchSchema, (id, patch, by) => targets.update(id, patch, by)],
+    remove: (id, by) => targets.remove(id, by),
   });
-  router.post(API.targets, admin, async (ctx) => {
-    const input = parseInput(ctx, targetCreateSchema, jsonBody(ctx), 'body');
-    ctx.status = 201;
-    ctx.body = await deps.targets.create(input, principalOf(ctx), requestOrigin(ctx));
-  });
-  router.patch(API.target, admin, async (ctx) => {
-    const id = idParam(ctx);
-    const patch = parseInput(ctx, targetPatchSchema, jsonBody(ctx), 'body');
-    ctx.body = await deps.targets.update(id, patch, principalOf(ctx), requestOrigin(ctx));
-  });
-  router.delete(API.target, admin, async (ctx) => {
-    await deps.targets.remove(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
-    ctx.status = 204;
-  });
-
-  router.get(API.derived, viewer, (ctx) => {
-    ctx.body = { derived: deps.derived.list() } satisfies DerivedResponse;
-  });
-  router.post(API.derived, admin, async (ctx) => {
-    const input = parseInput(ctx, derivedCreateSchema, jsonBody(ctx), 'body');
-    ctx.status = 201;
-    ctx.body = await deps.derived.create(input, principalOf(ctx), requestOrigin(ctx));
-  });
-  router.delete(API.derivedOne, admin, async (ctx) => {
-    await deps.derived.remove(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
-    ctx.status = 204;
+  collectionRoutes(router, { list: API.derived, one: API.derivedOne }, { read: viewer, write: admin }, {
+    list: () => ({ derived: derived.list() }) satisfies DerivedResponse,
+    create: [derivedCreateSchema, (input, by) => derived.create(input, by)],
+    remove: (id, by) => derived.remove(id, by),
   });
 
   router.get(API.appPanels, viewer, (ctx) => {
@@ -67,11 +50,11 @@ export function appRoutes(deps: AppRouteDeps) {
   });
   router.put(API.appPanel, admin, async (ctx) => {
     const host = hostParam(ctx);
-    const { series } = parseInput(ctx, appPanelSchema, jsonBody(ctx), 'body');
-    ctx.body = await deps.panels.choose(host, series, principalOf(ctx), requestOrigin(ctx));
+    const { series } = parseBody(ctx, appPanelSchema);
+    ctx.body = await deps.panels.choose(host, series, actorOf(ctx));
   });
   router.delete(API.appPanel, admin, async (ctx) => {
-    ctx.body = await deps.panels.choose(hostParam(ctx), null, principalOf(ctx), requestOrigin(ctx));
+    ctx.body = await deps.panels.choose(hostParam(ctx), null, actorOf(ctx));
   });
 
   // The push door: an agent token, JSON or Prometheus text, up to PUSH_BODY_LIMIT.

@@ -8,14 +8,15 @@ import { SESSION_MAX_MS, type AuthService } from '../../auth/service.ts';
 import type { Db } from '../../store/db.ts';
 import { principalOf, requestOrigin, requireRole, SESSION_COOKIE } from '../auth.ts';
 import { parseInput } from '../errors.ts';
-import { idParam, jsonBody } from './params.ts';
+import { collectionRoutes } from './collection.ts';
+import { parseBody } from './params.ts';
 
 export function authRoutes(deps: { auth: AuthService; db: Db; secureCookies: boolean }) {
   const { auth } = deps;
   const router = new Router();
 
   router.post(API.login, async (ctx) => {
-    const { username, password } = parseInput(ctx, loginSchema, jsonBody(ctx), 'body');
+    const { username, password } = parseBody(ctx, loginSchema);
     try {
       const { token, principal } = await auth.login(username, password, requestOrigin(ctx));
       // Behind a TLS-terminating proxy the hop to us is plain HTTP; PUBLIC_URL says what browsers see.
@@ -44,40 +45,17 @@ export function authRoutes(deps: { auth: AuthService; db: Db; secureCookies: boo
   });
 
   const admin = requireRole('admin');
-  router.get(API.users, admin, async (ctx) => {
-    ctx.body = { users: await auth.listUsers() };
+  collectionRoutes(router, { list: API.users, one: API.user }, { read: admin, write: admin }, {
+    list: async () => ({ users: await auth.listUsers() }),
+    create: [userCreateSchema, (input, by) => auth.createUser(input, by)],
+    update: [userPatchSchema, (id, patch, by) => auth.updateUser(id, patch, by)],
+    remove: (id, by) => auth.deleteUser(id, by),
   });
-  router.post(API.users, admin, async (ctx) => {
-    const input = parseInput(ctx, userCreateSchema, jsonBody(ctx), 'body');
-    ctx.status = 201;
-    ctx.body = await auth.createUser(input, principalOf(ctx), requestOrigin(ctx));
-  });
-  router.patch(API.user, admin, async (ctx) => {
-    const id = idParam(ctx);
-    const patch = parseInput(ctx, userPatchSchema, jsonBody(ctx), 'body');
-    ctx.body = await auth.updateUser(id, patch, principalOf(ctx), requestOrigin(ctx));
-  });
-  router.delete(API.user, admin, async (ctx) => {
-    await auth.deleteUser(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
-    ctx.status = 204;
-  });
-
-  router.get(API.displays, admin, async (ctx) => {
-    ctx.body = { displays: await auth.listDisplays() };
-  });
-  router.post(API.displays, admin, async (ctx) => {
-    const input = parseInput(ctx, displayCreateSchema, jsonBody(ctx), 'body');
-    ctx.status = 201;
-    ctx.body = await auth.createDisplay(input, principalOf(ctx), requestOrigin(ctx));
-  });
-  router.patch(API.display, admin, async (ctx) => {
-    const id = idParam(ctx);
-    const patch = parseInput(ctx, displayPatchSchema, jsonBody(ctx), 'body');
-    ctx.body = await auth.updateDisplay(id, patch, principalOf(ctx), requestOrigin(ctx));
-  });
-  router.delete(API.display, admin, async (ctx) => {
-    await auth.revokeDisplay(idParam(ctx), principalOf(ctx), requestOrigin(ctx));
-    ctx.status = 204;
+  collectionRoutes(router, { list: API.displays, one: API.display }, { read: admin, write: admin }, {
+    list: async () => ({ displays: await auth.listDisplays() }),
+    create: [displayCreateSchema, (input, by) => auth.createDisplay(input, by)],
+    update: [displayPatchSchema, (id, patch, by) => auth.updateDisplay(id, patch, by)],
+    remove: (id, by) => auth.revokeDisplay(id, by),
   });
 
   router.get(API.audit, admin, async (ctx: Context) => {

@@ -7,7 +7,7 @@ import type { ReportService } from '../../reports/service.ts';
 import { principalOf, requestOrigin, requireRole } from '../auth.ts';
 import { parseInput } from '../errors.ts';
 import { concurrencyCap } from '../fairness.ts';
-import { jsonBody } from './params.ts';
+import { parseBody } from './params.ts';
 
 /**
  * Reports (viewers read, admins send): the report of a day or range as JSON
@@ -34,7 +34,7 @@ export function reportRoutes(deps: { reports: ReportService }) {
     ctx.body = { deliveries: await reports.deliveries(parseInput(ctx, deliveriesQuery, ctx.query)) } satisfies ReportDeliveriesResponse;
   });
   router.post(API.reportSend, requireRole('admin'), cap, async (ctx: Context) => {
-    const { day } = parseInput(ctx, reportSendSchema, jsonBody(ctx), 'body');
+    const { day } = parseBody(ctx, reportSendSchema);
     ctx.status = 202;
     ctx.body = (await reports.send(day, { principal: principalOf(ctx), from: requestOrigin(ctx) })) satisfies ReportSendResponse;
   });
