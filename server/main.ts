@@ -132,6 +132,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let realtime: ReturnType<typeof createRealtime> | undefined;
   let outbox: ReturnType<typeof startOutbox> | undefined;
   let cross: CrossNode | undefined;
+  /** Notifications were queued here: the outbox takes them now if this node leads, else the leader hears of it. */
+  const queued = () => {
+    void outbox?.kick();
+    cross?.changed('outbox');
+  };
   const alerts = await createAlertService({
     db,
     bus,
@@ -141,13 +146,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     onChange: (alert) => {
       realtime?.emitAlert(alert);
       cross?.alert(alert);
+      void outbox?.kick(); // an acknowledgement (or its end) moves the next reminder
     },
-    onQueued: () => void outbox?.kick(),
+    onQueued: () => queued(),
   });
   const notifiers = createNotifiers({ email: config.smtp, ...config.channels });
   const reports = createReportService({
     db, timeZone: config.reports.timeZone, publicUrl: config.publicUrl, retentionDays: config.retentionDays, emailTo: config.reports.emailTo,
-    onQueued: () => void outbox?.kick(), now: opts.reports?.now,
+    onQueued: () => queued(), now: opts.reports?.now,
   });
   outbox = startOutbox({
     db,
@@ -168,6 +174,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     announce(path) {
       const what = changedBy(path);
       if (what) cross?.changed(what);
+      if (what === 'rules') void outbox?.kick(); // a rule's reminder interval moves its alerts' next reminder
     },
     database, health, catalog, recent, hosts, agents, alerts, notifiers, auth, reports, targets, derived, panels, push, publicUrl: config.publicUrl, localHost, version: VERSION, startedAtMs,
     intervalMs: config.collectIntervalMs, apiRatePerAddress: config.apiRatePerAddress, clientDist: opts.clientDist,
@@ -189,14 +196,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     },
     alert(alert) {
       rt.emitAlert(alerts.applyRemote(alert));
+      void outbox?.kick();
     },
     catalog(added) {
       void catalog.reload().then(() => rt.emitCatalog(added));
     },
     changed(what) {
       const reload: Record<Changed, () => Promise<unknown>> = {
-        rules: alerts.reloadConfig, silences: alerts.reloadConfig, derived: derived.reload, targets: () => targets.reload().then(() => rt.emitTargets(targets.list())),
+        rules: () => alerts.reloadConfig().then(() => outbox?.kick()), silences: alerts.reloadConfig, derived: derived.reload, targets: () => targets.reload().then(() => rt.emitTargets(targets.list())),
         agents: agents.reload, displays: async () => auth.applyRemote({ kind: 'displays-changed' }), panels: panels.reload, hosts: hosts.reload,
+        outbox: async () => outbox?.kick(),
       };
       void reload[what]().catch((err) => log.warn(`reloading ${what} changed by another node failed`, err));
     },

@@ -18,7 +18,7 @@ import { createLogger } from '../lib/log.ts';
 const log = createLogger('cluster');
 
 /** Configuration another node changed: reload it from the database. */
-export type Changed = 'rules' | 'silences' | 'derived' | 'targets' | 'agents' | 'displays' | 'panels' | 'hosts';
+export type Changed = 'rules' | 'silences' | 'derived' | 'targets' | 'agents' | 'displays' | 'panels' | 'hosts' | 'outbox';
 
 export interface CrossNodeEvents {
   'gw:samples': (msg: { samples: MetricsEvent[]; fresh: boolean }) => void;

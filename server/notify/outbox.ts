@@ -5,6 +5,13 @@
  * it is back). Rows are claimed with a lease, so several server nodes never
  * send one twice.
  *
+ * It does not poll. A pass runs when a notification is queued (here, or on
+ * another node: the cluster's "outbox" message), when a delivery ends, and
+ * when the next row falls due — a retry's backoff, an expired lease, a
+ * reminder — read from the database after every pass; a slow safety pass
+ * (`pollMs`) covers a lost message. An idle server asks the database nothing
+ * between those.
+ *
  * Channels are isolated: every delivery runs on its own with a hard
  * deadline (a notifier that ignores its abort signal is cut off anyway), at
  * most a few per channel kind at once, and a kind whose slots are all busy
@@ -14,7 +21,6 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { channelKind, type Alert, type Channel, type Delivery } from '../../shared/alerts.ts';
 import { createLogger } from '../lib/log.ts';
-import { runLoop } from '../lib/loop.ts';
 import { addEvent, loadAlert } from '../alerts/store.ts';
 import { queryRows, type Db } from '../store/db.ts';
 import { alerts, notificationOutbox } from '../store/schema.ts';
@@ -46,8 +52,14 @@ export interface OutboxDeps {
   /** First retry after this long, doubling up to maxRetryMs. */
   retryBaseMs?: number;
   maxRetryMs?: number;
+  /** A pass runs at least this often, whatever else wakes it (default 30 s). */
   pollMs?: number;
 }
+
+/** A pass that failed (the database away) is tried again after this long. */
+const FAILED_PASS_RETRY_MS = 2000;
+/** Never wake sooner than this after a pass: a row due "now" that a pass could not take waits for a delivery to end. */
+const MIN_WAKE_MS = 20;
 
 interface Claimed extends Record<string, unknown> {
   id: number;
@@ -92,6 +104,7 @@ export function startOutbox(deps: OutboxDeps) {
   const { db } = deps;
   const baseMs = deps.retryBaseMs ?? 5000;
   const maxMs = deps.maxRetryMs ?? 10 * 60_000;
+  const safetyMs = deps.pollMs ?? 30_000;
   let running: Promise<void> | undefined;
   let again = false;
   const active = () => deps.leader?.active() ?? true;
@@ -122,6 +135,33 @@ export function startOutbox(deps: OutboxDeps) {
         ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
       RETURNING id, alert_id, report_id, recipient, channel, reason, attempts`);
   }
+
+  /**
+   * How long until the next row falls due, by the database's clock (the one
+   * the claim compares with): a pending row of a kind with a free slot (a
+   * retry's backoff, an expired lease) or a reminder. Null: nothing waits.
+   */
+  async function nextDueInMs(busyKinds: readonly string[]): Promise<number | null> {
+    const busy = `{${busyKinds.map((k) => `"${k}"`).join(',')}}`;
+    const [row] = await queryRows<{ wait_ms: number | string | null }>(db, sql`
+      SELECT extract(epoch FROM least(
+        (SELECT min(next_attempt_at) FROM notification_outbox
+          WHERE status = 'pending' AND split_part(channel, ':', 1) <> ALL(${busy}::text[])),
+        (SELECT min(coalesce(a.last_notified_at, a.started_at) + make_interval(secs => r.repeat_seconds))
+          FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
+          WHERE a.state = 'firing' AND r.repeat_seconds IS NOT NULL)
+      ) - now()) * 1000 AS wait_ms`);
+    return row?.wait_ms == null ? null : Number(row.wait_ms);
+  }
+
+  let wake: NodeJS.Timeout | undefined;
+  /** The next pass, in `ms` (at most the safety interval). */
+  function wakeIn(ms: number): void {
+    clearTimeout(wake);
+    if (deps.signal.aborted) return;
+    wake = setTimeout(() => void kick(), Math.min(safetyMs, Math.max(MIN_WAKE_MS, ms)));
+  }
+  deps.signal.addEventListener('abort', () => clearTimeout(wake), { once: true });
 
   const finishRow = (id: number, set: Partial<typeof notificationOutbox.$inferInsert>) =>
     db.update(notificationOutbox).set(set).where(eq(notificationOutbox.id, id));
@@ -210,24 +250,29 @@ export function startOutbox(deps: OutboxDeps) {
   }
 
   async function runOnce() {
-    if (!active()) return;
+    if (!active()) return wakeIn(safetyMs);
     await queueRepeats();
+    const busyKinds = () => [...inFlight].filter(([, n]) => n >= PER_KIND).map(([k]) => k);
     for (;;) {
-      const busy = [...inFlight].filter(([, n]) => n >= PER_KIND).map(([k]) => k);
-      const batch = await claim(busy);
+      const batch = await claim(busyKinds());
       if (batch.length === 0) break;
       for (const row of batch) start(row);
     }
+    wakeIn((await nextDueInMs(busyKinds())) ?? safetyMs);
   }
 
-  /** Runs a pass now (or right after the one in progress). */
+  /** Runs a pass now (or right after the one in progress); none once the server stops. */
   function kick(): Promise<void> {
+    if (deps.signal.aborted) return running ?? Promise.resolve();
     if (running) {
       again = true;
       return running;
     }
     running = runOnce()
-      .catch((err) => log.error('outbox pass failed', err))
+      .catch((err) => {
+        log.error('outbox pass failed', err);
+        wakeIn(FAILED_PASS_RETRY_MS);
+      })
       .finally(() => {
         running = undefined;
         if (again && !deps.signal.aborted) {
@@ -238,7 +283,7 @@ export function startOutbox(deps: OutboxDeps) {
     return running;
   }
 
-  const loop = runLoop(() => kick(), { intervalMs: deps.pollMs ?? 1000, signal: deps.signal, log });
+  void kick();
   return {
     kick,
     /** Resolves once a pass has run and every delivery it started has ended (tests await this instead of sleeping). */
@@ -250,7 +295,6 @@ export function startOutbox(deps: OutboxDeps) {
       }
     },
     async stopped() {
-      await loop;
       await running;
       await Promise.all(deliveries);
     },

@@ -111,7 +111,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   });
   const server = await startServer(config, {
     hostName: opts.hostName ?? 'test-host',
-    outbox: opts.outbox ?? { retryBaseMs: 200, maxRetryMs: 1000, pollMs: 100 },
+    outbox: opts.outbox ?? { retryBaseMs: 200, maxRetryMs: 1000 },
     ...(opts.sources ? { sources: opts.sources } : {}),
   });
   let admin: Promise<Session> | undefined;

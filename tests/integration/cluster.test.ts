@@ -164,6 +164,13 @@ describe('several nodes on one PostgreSQL database', { skip }, () => {
       assert.equal(smtp.messages.length - mailsBefore, 1, 'mails sent for one crossing');
       const { body } = await admin.json<{ alerts: Alert[] }>(`/api/alerts?state=all&ruleId=${rule.body.id}`);
       assert.equal(body.alerts.length, 1, 'alerts fired for one crossing');
+
+      // Resolved through node B, which does not lead: the leader hears at once that a notification was
+      // queued (the cluster's "outbox" message) and mails it, long before its next 30 s safety pass.
+      assert.equal((await clusterOf(admin)).nodes.find((n) => n.leader)?.name, 'node-a');
+      const resolved = await (await session(byName('node-b'))).json<Alert>(`/api/alerts/${fired.id}/resolve`, { method: 'POST', body: { note: 'fixed' } });
+      assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
+      await waitFor(() => smtp.messages.some((m) => m.subject === '[CRITICAL] erp-1 cores on erp-1 — resolved — glasswatch'), 'the resolved mail, sent by the leader', 10_000);
     } finally {
       feeder.stop();
       onB.socket.disconnect();

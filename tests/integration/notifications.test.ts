@@ -102,7 +102,7 @@ describe('notifications', () => {
         env: { SMTP_URL: smtp.url, ALERT_EMAIL_FROM: MAIL_FROM, ALERT_EMAIL_TO: MAIL_TO, PUBLIC_URL: `${PUBLIC_URL}/` },
       }),
       // Retries after 1 ms: a delivery that is (wrongly) retried is retried by the next outbox pass.
-      startTestServer({ intervalMs: TICK, sources: calmMachine, outbox: { retryBaseMs: 1, maxRetryMs: 1, pollMs: 100 } }),
+      startTestServer({ intervalMs: TICK, sources: calmMachine, outbox: { retryBaseMs: 1, maxRetryMs: 1 } }),
     ]);
   });
   after(async () => {
@@ -350,6 +350,7 @@ describe('reminders stop once an alert is acknowledged [postgres]', async () => 
     assert.equal(hooksFor(hook, alert.id, 'repeat').length, 0, 'a reminder before repeatSeconds passed');
 
     await makeReminderDue(alert.id);
+    await server.idle(); // the pass the outbox's timer would run at the due time (moved into the past above)
     const [reminder] = await waitFor(() => {
       const r = delivered(hooksFor(hook, alert.id, 'repeat'));
       return r.length > 0 && r;

@@ -352,7 +352,7 @@ function suite(target: () => DatabaseTarget) {
     });
     server = await startServer(config, {
       hostName: 'test-host',
-      outbox: { retryBaseMs: 200, maxRetryMs: 1000, pollMs: 100 },
+      outbox: { retryBaseMs: 200, maxRetryMs: 1000 },
       reports: { now: () => clock, pollMs: 100, onPass: (o) => passes.push({ ...o, clock }) },
     });
     admin = await login(server.url, 'admin', TEST_ADMIN_PASSWORD);
@@ -722,7 +722,8 @@ function suite(target: () => DatabaseTarget) {
   });
 
   it('queues one email when two nodes run the schedule at the same moment', async () => {
-    const node = () => createReportService({ db: server.database.db, timeZone: TZ, publicUrl: PUBLIC_URL, retentionDays: 3650, emailTo: REPORT_TO, onQueued: () => {} });
+    // Each node tells the leader's outbox it queued something, as the cluster's "outbox" message does.
+    const node = () => createReportService({ db: server.database.db, timeZone: TZ, publicUrl: PUBLIC_URL, retentionDays: 3650, emailTo: REPORT_TO, onQueued: () => void server.idle() });
     const morning = AUTUMN.to + 7 * HOUR; // 2026-10-26 07:00 CET
     const outcomes = await Promise.all([node().runSchedule(morning, { hour: 7, minute: 0 }), node().runSchedule(morning + 1000, { hour: 7, minute: 0 })]);
     assert.deepEqual(outcomes.map((o) => o.outcome).sort(), ['already scheduled', 'queued']);
