@@ -11,7 +11,7 @@ import type { AgentService } from '../fleet/agents.ts';
 import type { HostRegistry } from '../fleet/hosts.ts';
 import type { RecentWindow } from '../realtime/recent-window.ts';
 import { bodyParser } from '@koa/bodyparser';
-import { buildAgent } from '../agent/build.ts';
+import { buildAgent } from '../agent/bundle.ts';
 import { withDbPriority } from '../store/priority.ts';
 import type { ChannelKind } from '../../shared/alerts.ts';
 import type { AlertService } from '../alerts/service.ts';

@@ -16,6 +16,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { createLogger } from '../lib/log.ts';
+import { ROOT } from '../lib/paths.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { openPgliteWorker } from './pglite-bridge.ts';
 import { currentDbPriority } from './priority.ts';
@@ -38,7 +39,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '../../migrations');
+export const MIGRATIONS_DIR = path.join(ROOT, 'migrations');
 const log = createLogger('db');
 
 export interface OpenOptions {

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { buildAgent } from '../../server/agent/build.ts';
+import { buildAgent } from '../../server/agent/bundle.ts';
 import { tempDir } from './databases.ts';
 
 let bundle: Promise<string> | undefined;

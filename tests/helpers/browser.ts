@@ -30,10 +30,8 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<Browse
 
 /** Builds client/dist when it is missing or older than its sources (the server serves it). */
 export async function ensureClientBuilt(): Promise<void> {
-  const { clientIsStale } = await import('../../server/build-client.ts');
-  if (!clientIsStale()) return;
-  const { build } = await import('vite');
-  await build({ configFile: path.resolve(import.meta.dirname, '../../client/vite.config.ts'), logLevel: 'warn' });
+  const { buildClient, clientIsStale } = await import('../../server/build.ts');
+  if (clientIsStale()) await buildClient();
 }
 
 /** A logged-in session's cookie (`name=value`) and the server it belongs to (see tests/helpers/server.ts). */

@@ -1,11 +1,12 @@
 /**
- * Real glasswatch server nodes as child processes (`node --import tsx
- * server/main.ts`, as `npm start` runs it), for what needs several
- * processes: a cluster, a kill -9.
+ * Real glasswatch server nodes as child processes, started as `npm start`
+ * starts one (`node dist/server/main.js`, the bundle server/build.ts makes),
+ * for what needs several processes: a cluster, a kill -9.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { buildServer, SERVER_BUNDLE, serverIsStale } from '../../server/build.ts';
 import { TEST_ADMIN_PASSWORD } from './server.ts';
 import { waitFor } from './wait.ts';
 
@@ -29,10 +30,15 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+/** The server bundle, built once per test process if it is older than the sources (`npm test` builds it first). */
+let bundled: Promise<void> | undefined;
+const serverBuilt = () => (bundled ??= serverIsStale() ? buildServer() : Promise.resolve());
+
 /** Starts a node and resolves once it answers /healthz. */
 export async function startNode(opts: { name: string; env: Record<string, string>; port?: number }): Promise<NodeProcess> {
+  await serverBuilt();
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
+  const child = spawn(process.execPath, ['--enable-source-maps', SERVER_BUNDLE], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AgentCreated } from '../../shared/fleet.ts';
@@ -56,7 +57,7 @@ describe('the log', () => {
   });
 });
 
-describe('a running server\'s log', () => {
+describe('a server started as npm start starts it (the bundle), and its log', () => {
   let node: NodeProcess;
   const dir = tempDir();
   before(async () => {
@@ -65,6 +66,19 @@ describe('a running server\'s log', () => {
   after(async () => {
     await node?.kill();
     dir.remove();
+  });
+
+  it('runs from dist/server/: migrations applied, PGlite in its worker, the built client served, the version read', async () => {
+    const ready = await fetch(`${node.url}/readyz`).then((r) => r.json() as Promise<{ status: string; database: string }>);
+    assert.deepEqual(ready, { status: 'ready', database: 'pglite' });
+    const page = await fetch(`${node.url}/alerts`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<title>glasswatch<\/title>[\s\S]*id="app"/);
+    const admin = await login(node.url, 'admin', TEST_ADMIN_PASSWORD);
+    const me = await admin.json<{ name: string; role: string }>('/api/auth/me');
+    assert.deepEqual([me.status, me.body.name, me.body.role], [200, 'admin', 'admin']);
+    const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
+    assert.match(node.log(), new RegExp(`glasswatch ${version.replace(/\./g, '\\.')} serving`));
   });
 
   it('never contains a password, a session cookie or an agent token, and answers with the request id', async () => {

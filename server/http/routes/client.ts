@@ -8,8 +8,9 @@ import path from 'node:path';
 import type { Context, Next } from 'koa';
 import serve from 'koa-static';
 import { PAGE_PATHS, PUBLIC } from '../../../shared/routes.ts';
+import { ROOT } from '../../lib/paths.ts';
 
-export const CLIENT_DIST = path.resolve(import.meta.dirname, '../../../client/dist');
+export const CLIENT_DIST = path.join(ROOT, 'client', 'dist');
 
 export function wantsPage(ctx: Context): boolean {
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return false;
