@@ -1,6 +1,6 @@
 /**
  * The agent (`npm run bench -- agent`), as an operator runs it: the single
- * file `npm run build:agent` makes (server/agent/build.ts, built here into a
+ * file `npm run build:agent` makes (server/agent/bundle.ts, built here into a
  * temp dir) started with plain `node`, against a real server (PGlite, child
  * process) on loopback, with a token created over the admin API.
  *
@@ -22,7 +22,7 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openDiskBuffer } from '../server/agent/buffer.ts';
-import { buildAgent } from '../server/agent/build.ts';
+import { buildAgent } from '../server/agent/bundle.ts';
 import { openDatabase } from '../server/store/db.ts';
 import { readStoredSamples } from '../server/store/history.ts';
 import type { Agent, AgentCreated, AgentsResponse } from '../shared/fleet.ts';

@@ -2,7 +2,7 @@
  * The browser (`npm run bench -- browser`), issue 12: Debian Chromium
  * (headless, /usr/bin/chromium, the flags of tests/helpers/browser.ts and
  * STACK-NOTES.md, software rendering, 1920×1080) driven by playwright-core,
- * on the built client (`server/build-client.ts`, rebuilt when stale) served
+ * on the built client (`server/build.ts`, rebuilt when stale) served
  * by the real server (PGlite, child process).
  *
  * Data: before the server starts, its data dir gets 20 minutes of its own
@@ -155,7 +155,7 @@ async function mainThread(browser: Browser, server: ServerProcess, url: string, 
 
 function buildClient(): string {
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/build-client.ts')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/build.ts')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     return '';
   } catch (err) {
     if (!fs.existsSync(path.join(ROOT, 'client/dist/index.html'))) throw err;

@@ -3,7 +3,7 @@
  * gzipped here with zlib (level 9, as a static server or CDN would) and summed;
  * and the part the first page load fetches (index.html's script and preloads).
  * The client is (re)built first when client/dist is missing or older than its
- * sources (server/build-client.ts decides, as `npm start` does).
+ * sources (server/build.ts decides, as `npm start` does).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ export async function run(): Promise<BenchResult[]> {
   progress('bundle: building the client if it is missing or stale');
   let buildNote = '';
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/build-client.ts')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/build.ts')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     // The client may be mid-edit: measure the last good build, and say so.
     if (!fs.existsSync(ASSETS)) throw err;

@@ -31,7 +31,7 @@ import type { ClusterResponse } from '../shared/cluster.ts';
 import { alertFanout } from './alert-fanout.ts';
 import { addViewers, describe, measureFanout, startGenerators } from './fanout.ts';
 import {
-  connectViewer, max, median, meets, percentile, progress, round, scale, sleep, standalone, startServerProcess, tempDir, tempPostgres,
+  connectViewer, max, median, meets, p99Row, progress, round, scale, sleep, standalone, startServerProcess, tempDir, tempPostgres,
   type BenchResult, type BenchSocket, type ServerProcess, type Worker,
 } from './lib.ts';
 
@@ -74,31 +74,11 @@ export async function run(): Promise<BenchResult[]> {
     operator = await connectViewer(a);
     await sleep(2000);
     const f = await alertFanout(a, viewers, operator, ALERT_REPS);
-    const ack99 = percentile(f.ack, 99);
-    const fire99 = percentile(f.fire, 99);
     results.push(
-      {
-        name: `acknowledge on node A → seen by ${VIEWERS} viewers on node B`,
-        median: round(ack99, 1),
-        p50: round(percentile(f.ack, 50), 1),
-        p99: round(ack99, 1),
-        max: round(max(f.ack), 1),
-        unit: 'ms',
-        target: 'p99 < 50',
-        met: meets(ack99, '<', 50),
-        note: `alert:ack emitted on a socket of node A → each of node B's ${VIEWERS} viewers' first acknowledged \`alert\` event, ${f.ack.length} receipts (${ALERT_REPS} alerts)${f.missing ? `, ${f.missing} MISSING` : ''}; the change is persisted, broadcast on A and carried to B by the PostgreSQL adapter; viewers in the bench process`,
-      },
-      {
-        name: `threshold crossed → alert on ${VIEWERS} viewers of the other node`,
-        median: round(fire99, 1),
-        p50: round(percentile(f.fire, 50), 1),
-        p99: round(fire99, 1),
-        max: round(max(f.fire), 1),
-        unit: 'ms',
-        target: '< one tick + 50 ms',
-        met: meets(fire99, '<', 50),
-        note: `rule created over HTTP on node A (the leader evaluates): sample ts → firing \`alert\` on node B's viewers, ${f.fire.length} receipts; verdict on the p99`,
-      },
+      p99Row(`acknowledge on node A → seen by ${VIEWERS} viewers on node B`, f.ack, 'p99 < 50', 50,
+        `alert:ack emitted on a socket of node A → each of node B's ${VIEWERS} viewers' first acknowledged \`alert\` event, ${f.ack.length} receipts (${ALERT_REPS} alerts)${f.missing ? `, ${f.missing} MISSING` : ''}; the change is persisted, broadcast on A and carried to B by the PostgreSQL adapter; viewers in the bench process`),
+      p99Row(`threshold crossed → alert on ${VIEWERS} viewers of the other node`, f.fire, '< one tick + 50 ms', 50,
+        `rule created over HTTP on node A (the leader evaluates): sample ts → firing \`alert\` on node B's viewers, ${f.fire.length} receipts; verdict on the p99`),
     );
     operator.close();
     for (const s of viewers) s.close();

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { buildServer, SERVER_BUNDLE, serverIsStale } from '../server/build.ts';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, HandshakeAuth, ServerToClientEvents } from '../shared/events.ts';
 import { setLogLevel } from '../server/lib/log.ts';
@@ -84,6 +85,12 @@ export interface BenchResult {
 
 export function notMeasured(name: string, target: string, why: string): BenchResult {
   return { name, median: null, unit: '', target, met: null, note: `not yet measured: ${why}` };
+}
+
+/** A latency row headed by the p99 of `ms` (p50 and max beside it): met when that p99 is under `limit` ms. */
+export function p99Row(name: string, ms: readonly number[], target: string, limit: number, note: string, more: Pick<BenchResult, 'reps'> = {}): BenchResult {
+  const p99 = percentile(ms, 99);
+  return { name, median: round(p99, 1), p50: round(percentile(ms, 50), 1), p99: round(p99, 1), max: round(max(ms), 1), unit: 'ms', target, met: meets(p99, '<', limit), ...more, note };
 }
 
 /** met = value compared with the target, null when the value is missing. */
@@ -220,8 +227,9 @@ export interface ServerProcessOptions {
 const adminPasswords = new Map<string, string>();
 
 /**
- * Starts `node --import tsx server/main.ts`, one process, so its /proc entry is
- * the server itself, and waits for /healthz.
+ * Starts the server as `npm start` does (`node dist/server/main.js`, built
+ * first when stale), one process, so its /proc entry is the server itself,
+ * and waits for /healthz.
  */
 export async function startServerProcess(opts: ServerProcessOptions): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? tempDir().dir;
@@ -244,9 +252,11 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   delete env.NODE_NAME;
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
   if (opts.nodeName) env.NODE_NAME = opts.nodeName;
-  const probe = opts.probe ? ['--import', path.join(ROOT, 'bench/probe.ts')] : [];
+  // The probe is TypeScript: tsx loads it (and, with it, hooks every import); without it the server starts as `npm start` starts it.
+  const probe = opts.probe ? ['--import', 'tsx', '--import', path.join(ROOT, 'bench/probe.ts')] : [];
+  if (serverIsStale()) await buildServer();
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', ...probe, path.join(ROOT, 'server/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...probe, SERVER_BUNDLE], {
     cwd: ROOT,
     env,
     stdio: opts.probe ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'],
@@ -485,6 +495,8 @@ export function connectViewer(server: { url: string; cookie?: string | undefined
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
+    // The default 20 s connect timeout is too short for a handshake on a saturated 2-core machine.
+    timeout: 60_000,
     auth: { ...auth },
     ...(server.cookie ? { extraHeaders: { cookie: server.cookie } } : {}),
   });

@@ -1,9 +1,9 @@
 /**
  * The server under its normal load: CPU (% of one core), RSS and event-loop
  * delay at 1 Hz, start-up time and memory — on PGlite (the default) and on
- * PostgreSQL. The real server runs as ONE child process (`node --import tsx
- * server/main.ts`), so /proc/<pid> is the server itself (PGlite's worker
- * thread included):
+ * PostgreSQL. The real server runs as ONE child process (`node
+ * dist/server/main.js`, as `npm start` runs it), so /proc/<pid> is the server
+ * itself (PGlite's worker thread included):
  *   - first start: on a fresh data dir / an empty database (initdb or
  *     migrations), spawn → /healthz, then RSS (VmRSS) 3 s later and the peak
  *     so far (VmHWM), then the server stops;
@@ -32,7 +32,7 @@ import { createNetSource } from '../server/collect/sources/net.ts';
 import { openDatabase } from '../server/store/db.ts';
 import { readStoredSamples } from '../server/store/history.ts';
 import {
-  backendPids, connectViewer, cpuMeter, cpuSeconds, machineBusyPercent, machineJiffies, max, meets, median, peakRssMb, percentile, progress, round,
+  backendPids, connectViewer, cpuMeter, cpuSeconds, machineBusyPercent, machineJiffies, max, meets, median, p99Row, peakRssMb, percentile, progress, round,
   memoryMap, rssMb, scale, SERVER_HOST, sleep, standalone, startServerProcess, tempDir, tempPostgres, threadBreakdown, threadCpuSeconds, type BenchResult, type BenchSocket, type EventLoopDelay,
   type ServerProcess,
 } from './lib.ts';
@@ -200,7 +200,7 @@ function startResults(kind: 'pglite' | 'postgres', first: FirstStart, again: num
       target: '≤ 1.5',
       met: meets(median(again)! / 1000, '<=', 1.5),
       reps: again.map((x) => round(x / 1000, 2)),
-      note: `spawn of \`node --import tsx server/main.ts\` → first 200 from /healthz (polled every 20 ms) on the ${kind === 'pglite' ? 'existing data dir' : 'existing database'}, median of ${RESTARTS} restarts (each stopped with SIGTERM after 1 s); includes Node start-up and tsx compiling the TypeScript (its cache warm after the first start)`,
+      note: `spawn of \`node dist/server/main.js\` (as npm start runs it) → first 200 from /healthz (polled every 20 ms) on the ${kind === 'pglite' ? 'existing data dir' : 'existing database'}, median of ${RESTARTS} restarts (each stopped with SIGTERM after 1 s); includes Node start-up and loading the modules`,
     },
   ];
 }
@@ -342,47 +342,20 @@ export async function run(): Promise<BenchResult[]> {
 
   const all = [...ticks.values()].flat();
   const lastViewer = [...ticks.values()].map((xs) => Math.max(...xs));
-  results.push({
-    name: `sample → socket latency, ${VIEWERS} viewers at 1 Hz`,
-    median: round(percentile(all, 99), 1),
-    p50: round(percentile(all, 50), 1),
-    p99: round(percentile(all, 99), 1),
-    max: round(max(all), 1),
-    unit: 'ms',
-    target: '< 20 (p99)',
-    met: meets(percentile(all, 99), '<', 20),
-    reps: lastViewer,
-    note: `${all.length} events (${VIEWERS} clients × ${ticks.size} ticks of the server's own host), Date.now() − event.ts, headline = p99 over all events; the last of the ${VIEWERS} viewers per tick (reps): median ${median(lastViewer)} ms, max ${max(lastViewer)} ms. All clients share the bench process on the same 2 cores, so later clients also wait for earlier ones to be handled; ${windows[1] ? `machine ${round(windows[1].machineBusy, 0)} % busy` : ''}`,
-  });
+  results.push(
+    p99Row(`sample → socket latency, ${VIEWERS} viewers at 1 Hz`, all, '< 20 (p99)', 20,
+      `${all.length} events (${VIEWERS} clients × ${ticks.size} ticks of the server's own host), Date.now() − event.ts, headline = p99 over all events; the last of the ${VIEWERS} viewers per tick (reps): median ${median(lastViewer)} ms, max ${max(lastViewer)} ms. All clients share the bench process on the same 2 cores, so later clients also wait for earlier ones to be handled; ${windows[1] ? `machine ${round(windows[1].machineBusy, 0)} % busy` : ''}`,
+      { reps: lastViewer }),
+  );
 
   if (fanout) {
     const conditions = `${ALERT_REPS} alerts × ${VIEWERS} viewers, PGlite, 1 s ticks${fanout.missing ? `; ${fanout.missing} receipts MISSING (not counted)` : ''}`;
-    const fire99 = percentile(fanout.fire, 99);
-    const ack99 = percentile(fanout.ack, 99);
     results.push(
-      {
-        name: `threshold crossed → alert on every viewer (${VIEWERS})`,
-        median: round(fire99, 1),
-        p50: round(percentile(fanout.fire, 50), 1),
-        p99: round(fire99, 1),
-        max: round(max(fanout.fire), 1),
-        unit: 'ms',
-        target: '< one tick + 50 ms',
-        met: meets(fire99, '<', 50),
-        reps: fanout.fireLastViewer,
-        note: `reps = the last viewer per alert; from the sample that crossed (alert.startedAt = its tick's ts) to each viewer's first firing \`alert\` event, ${fanout.fire.length} receipts; a crossing waits up to one tick for the next sample on top, so the target holds when this part is < 50 ms (verdict on the p99); includes collection, the alert transaction (alert, event and outbox rows) on PGlite and the broadcast; ${conditions}`,
-      },
-      {
-        name: `acknowledge on one socket → seen by ${VIEWERS} other viewers`,
-        median: round(ack99, 1),
-        p50: round(percentile(fanout.ack, 50), 1),
-        p99: round(ack99, 1),
-        max: round(max(fanout.ack), 1),
-        unit: 'ms',
-        target: 'p99 < 50',
-        met: meets(ack99, '<', 50),
-        note: `alert:ack emitted by a ${VIEWERS + 1}st socket → each viewer's first acknowledged \`alert\` event, ${fanout.ack.length} receipts; includes the persisted change on PGlite; all sockets in the bench process; ${conditions}`,
-      },
+      p99Row(`threshold crossed → alert on every viewer (${VIEWERS})`, fanout.fire, '< one tick + 50 ms', 50,
+        `reps = the last viewer per alert; from the sample that crossed (alert.startedAt = its tick's ts) to each viewer's first firing \`alert\` event, ${fanout.fire.length} receipts; a crossing waits up to one tick for the next sample on top, so the target holds when this part is < 50 ms (verdict on the p99); includes collection, the alert transaction (alert, event and outbox rows) on PGlite and the broadcast; ${conditions}`,
+        { reps: fanout.fireLastViewer }),
+      p99Row(`acknowledge on one socket → seen by ${VIEWERS} other viewers`, fanout.ack, 'p99 < 50', 50,
+        `alert:ack emitted by a ${VIEWERS + 1}st socket → each viewer's first acknowledged \`alert\` event, ${fanout.ack.length} receipts; includes the persisted change on PGlite; all sockets in the bench process; ${conditions}`),
     );
   }
 

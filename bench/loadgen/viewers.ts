@@ -18,8 +18,9 @@
  * - close: disconnects everything.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { MetricsEvent } from '../../shared/events.ts';
+import { connectViewer } from '../lib.ts';
 import { percentiles, serve } from './ipc.ts';
 
 const sockets: Socket[] = [];
@@ -45,35 +46,14 @@ function onMetrics(e: MetricsEvent) {
   } else perTick.set(e.ts, { first: lag, last: lag, n: 1 });
 }
 
-function open(url: string, cookie: string): Promise<Socket> {
-  const socket = io(url, {
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    // The default 20 s connect timeout is too short for a handshake on a saturated 2-core machine.
-    timeout: 60_000,
-    auth: { since: Date.now() },
-    extraHeaders: { cookie },
+/** A viewer as the dashboard is one, handshaking as a reconnecting client (`since: now`), measuring from its snapshot on. */
+async function open(url: string, cookie: string): Promise<Socket> {
+  const socket = await connectViewer({ url, cookie }, { since: Date.now() });
+  socket.on('metrics', onMetrics);
+  socket.on('disconnect', (reason) => {
+    disconnects[reason] = (disconnects[reason] ?? 0) + 1;
   });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.close();
-      reject(new Error('no snapshot within 60 s'));
-    }, 60_000);
-    socket.once('snapshot', () => {
-      clearTimeout(timer);
-      socket.on('metrics', onMetrics);
-      socket.on('disconnect', (reason) => {
-        disconnects[reason] = (disconnects[reason] ?? 0) + 1;
-      });
-      resolve(socket);
-    });
-    socket.once('connect_error', (err) => {
-      clearTimeout(timer);
-      socket.close();
-      reject(err);
-    });
-  });
+  return socket;
 }
 
 serve(
