@@ -6,11 +6,12 @@
  * send one twice.
  *
  * It does not poll. A pass runs when a notification is queued (here, or on
- * another node: the cluster's "outbox" message), when a delivery ends, and
- * when the next row falls due — a retry's backoff, an expired lease, a
- * reminder — read from the database after every pass; a slow safety pass
- * (`pollMs`) covers a lost message. An idle server asks the database nothing
- * between those.
+ * another node: the cluster's "outbox" message), when an alert or a rule
+ * changes (main.ts: an acknowledgement moves the next reminder), when a
+ * delivery ends, and when the next row falls due — a retry's backoff, an
+ * expired lease, a reminder — read from the database after every pass; a
+ * slow safety pass (`pollMs`) covers a lost message. An idle server asks the
+ * database nothing between those.
  *
  * Channels are isolated: every delivery runs on its own with a hard
  * deadline (a notifier that ignores its abort signal is cut off anyway), at
