@@ -7,8 +7,9 @@
  * - The server, with esbuild, into dist/server/ (main.js and its two worker
  *   entries, our code only: packages stay in node_modules), when it is older
  *   than server/ or shared/. Plain `node` starts it without compiling
- *   TypeScript on the way up: the second start to /healthz in about a second
- *   instead of two to three (bench/RESULTS.md).
+ *   TypeScript on the way up: a second start answers /healthz in 1.3 s on
+ *   PostgreSQL and 2.4 s on PGlite, against 2.3 s and 3.2 s under tsx
+ *   (bench/RESULTS.md).
  *
  * `--force` builds both whatever their age.
  */
