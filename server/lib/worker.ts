@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 const PRELOAD = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
 
 /** The process's flags without its preloads (both `--import x` and `--import=x`). */
-function flagsWithoutPreloads(argv: readonly string[]): string[] {
+export function flagsWithoutPreloads(argv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
