@@ -17,6 +17,7 @@ import {
 import { findUnstorableText, unstorableMessage } from '../../shared/text.ts';
 import type { SampleBus } from '../lib/bus.ts';
 import { createLogger } from '../lib/log.ts';
+import { timeSlices } from '../lib/slices.ts';
 import type { AudienceCounts } from '../collect/sources/app.ts';
 import type { AlertService } from '../alerts/service.ts';
 import type { AuthService } from '../auth/service.ts';
@@ -58,8 +59,6 @@ const log = createLogger('realtime');
 export const LIVE_ROOM = 'live';
 /** Events over budget after which a socket is disconnected. */
 const FLOOD_CUTOFF = 2000;
-/** Snapshot work done in one go before the event loop gets a turn. */
-const SNAPSHOT_SLICE_MS = 5;
 
 /** The window a snapshot covers: what the client missed, at least 15 min, at most an hour. */
 export function snapshotSince(now: number, since: number | undefined): number {
@@ -181,7 +180,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
   }
   async function drainSnapshots() {
     draining = true;
-    let sliceStart = performance.now();
+    const slices = timeSlices();
     while (waiting.length > 0) {
       const socket = waiting.shift()!;
       if (!socket.connected) continue;
@@ -192,10 +191,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps) {
         log.error('could not build a snapshot', err);
         socket.disconnect(true);
       }
-      if (performance.now() - sliceStart > SNAPSHOT_SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
-      }
+      await slices.pause();
     }
     draining = false;
   }

@@ -28,6 +28,7 @@ import {
   type Availability, type Forecast, type ForecastMetric, type ForecastTrend, type ForecastWindow, type HostReport,
   type MetricSummary, type Report, type ReportAlert, type ReportMethods,
 } from '../../shared/reports.ts';
+import { timeSlices } from '../lib/slices.ts';
 import { at } from '../store/blocks.ts';
 import { queryRows, type Db } from '../store/db.ts';
 import { crossing, DAY_MS, enoughHistory, fitLine, unionLength } from './math.ts';
@@ -346,9 +347,6 @@ function forecastOf(host: string, metric: ForecastMetric, rows: TrendRow[], endM
   };
 }
 
-/** Lets the event loop breathe while JS walks a few thousand rows. */
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export async function computeReport(db: Db, range: ReportRange, o: ComputeOptions): Promise<Report> {
   const { fromMs, toMs } = dayRange(range.fromDay, range.toDay, o.tz);
   const days = daysBetween(range.fromDay, range.toDay) + 1;
@@ -396,7 +394,7 @@ export async function computeReport(db: Db, range: ReportRange, o: ComputeOption
     };
   };
   const addNull = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : x + y);
-  let i = 0;
+  const slices = timeSlices();
   for (const a of aggs) {
     const name = byId.get(a.m);
     if (!name || !isBuiltinMetric(name) || !(a.n > 0)) continue;
@@ -416,7 +414,7 @@ export async function computeReport(db: Db, range: ReportRange, o: ComputeOption
       f.p = [f.p[0] + (p?.sum ?? 0), f.p[1] + (p?.n ?? 0)];
       f.w = [f.w[0] + (w?.sum ?? 0), f.w[1] + (w?.n ?? 0)];
     }
-    if (++i % 2000 === 0) await yieldToLoop();
+    await slices.pause();
   }
   const fleetMetrics: Record<string, MetricSummary> = {};
   for (const [m, f] of fleetSums) {

@@ -11,6 +11,7 @@
  * rows, de-duplicated the same way.
  */
 import { sql } from 'drizzle-orm';
+import { timeSlices } from '../lib/slices.ts';
 import { decodeSeries, encodeSeries, mergeSeries, type Series } from './codec.ts';
 import { queryRows, type Db } from './db.ts';
 
@@ -214,12 +215,10 @@ export interface RawQuery {
   keepDuplicates?: boolean;
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * Raw samples of one host in [fromMs, toMs], per metric id, oldest first:
- * blocks decoded, head rows added. Decoding yields to the event loop every
- * few hundred blocks, so a long range never stalls the server.
+ * blocks decoded, head rows added. Decoding runs in time slices
+ * (lib/slices.ts), so a long range never stalls the server.
  */
 export async function readRaw(db: Db, q: RawQuery): Promise<Map<number, Series>> {
   const metricFilter = q.metricIds ? sql`AND metric_id = ANY(${arrayLiteral(q.metricIds)}::int2[])` : sql``;
@@ -234,11 +233,11 @@ export async function readRaw(db: Db, q: RawQuery): Promise<Map<number, Series>>
     ORDER BY metric_id, ts`);
 
   const parts = new Map<number, Series[]>();
-  let decoded = 0;
+  const slices = timeSlices();
   for (const b of blocks) {
     const s = clip(decodeSeries(toBytes(b.data)), q.fromMs, q.toMs);
     if (s.ts.length > 0) (parts.get(b.m) ?? parts.set(b.m, []).get(b.m)!).push(s);
-    if (++decoded % 500 === 0) await yieldToLoop();
+    await slices.pause();
   }
   const out = new Map<number, Series>();
   for (const [m, list] of parts) out.set(m, concat(list));
