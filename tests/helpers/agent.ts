@@ -26,9 +26,14 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export async function spawnAgent(opts: { url: string; token: string; name: string; dataDir: string; intervalMs?: number; env?: Record<string, string> }): Promise<AgentProcess> {
+export async function spawnAgent(opts: {
+  url: string; token: string; name: string; dataDir: string; intervalMs?: number; env?: Record<string, string>;
+  /** A PostgreSQL database the agent watches (`--db`). */
+  db?: string;
+}): Promise<AgentProcess> {
   const file = await agentBundle();
-  const child = spawn(process.execPath, [file, '--server', opts.url, '--token', opts.token, '--name', opts.name, '--data-dir', opts.dataDir], {
+  const args = [file, '--server', opts.url, '--token', opts.token, '--name', opts.name, '--data-dir', opts.dataDir, ...(opts.db ? ['--db', opts.db] : [])];
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', COLLECT_INTERVAL_MS: String(opts.intervalMs ?? 250), LOG_LEVEL: 'info', LOG_FORMAT: 'pretty', ...opts.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

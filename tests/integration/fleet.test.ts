@@ -62,8 +62,8 @@ describe('the fleet: agents against a real server', { skip }, () => {
     return { token: body.token, id: body.id, dataDir: dir.dir };
   }
 
-  async function run(name: string, creds: { token: string; dataDir: string }) {
-    const agent = await spawnAgent({ url: server!.url.replace(/:\d+$/, `:${port}`), token: creds.token, name, dataDir: creds.dataDir, intervalMs: TICK });
+  async function run(name: string, creds: { token: string; dataDir: string }, db?: string) {
+    const agent = await spawnAgent({ url: server!.url.replace(/:\d+$/, `:${port}`), token: creds.token, name, dataDir: creds.dataDir, intervalMs: TICK, db });
     agents.push(agent);
     return agent;
   }
@@ -85,14 +85,16 @@ describe('the fleet: agents against a real server', { skip }, () => {
     return socket;
   }
 
-  it('shows the samples of two agents with different names on every viewer', async () => {
+  it('shows the samples of two agents with different names on every viewer, and the database one agent watches', async () => {
     const a = await newAgent('web-1');
     const b = await newAgent('db-1');
+    const t0 = Date.now();
     const viewers = [await viewerSocket(), await viewerSocket()];
     const seen = viewers.map(() => new Set<string>());
     viewers.forEach((v, i) => v.on('metrics', (e: MetricsEvent) => seen[i]!.add(e.host)));
     await run('web-1', a);
-    await run('db-1', b);
+    // db-1 also watches a PostgreSQL database (--db): its db.* series arrive with its host's.
+    await run('db-1', b, pgdb.url);
     try {
       for (const s of seen) await waitFor(() => s.has('web-1') && s.has('db-1'), 'both agents on every viewer', 15_000);
       for (const name of ['web-1', 'db-1']) {
@@ -109,6 +111,12 @@ describe('the fleet: agents against a real server', { skip }, () => {
       assert.equal(web.online, true);
       assert.match(web.platform ?? '', /\S/);
       assert.ok(Math.abs(web.clockSkewMs!) < 1000, `skew ${web.clockSkewMs} ms on one machine`);
+      const dbConnections = await waitFor(async () => {
+        const found = await stored('db-1', 'db.active_connections', t0, Date.now());
+        return found.values.length > 0 && found.values;
+      }, 'db-1 storing the watched database\'s connections');
+      assert.ok(dbConnections.every((v) => v >= 1), `the agent's own connection counts: ${dbConnections.join(', ')}`);
+      assert.equal((await stored('web-1', 'db.active_connections', t0, Date.now())).values.length, 0, 'web-1 watches no database');
     } finally {
       for (const v of viewers) v.disconnect();
     }
