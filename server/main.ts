@@ -1,6 +1,6 @@
 /**
  * Wiring only: config → database → bus → collectors → HTTP + Socket.IO.
- * `startServer` is what tests call; running this file starts the product.
+ * `startServer` is what tests call; the process's entry is server/start.ts.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,11 +10,11 @@ import { SNAPSHOT_MAX_WINDOW_MS, type MetricsEvent, type ServerInfo } from '../s
 import { startCollector } from './collect/scheduler.ts';
 import { createSources, type SourceDeps } from './collect/sources/index.ts';
 import type { Source } from './collect/source.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import type { Config } from './config.ts';
 import { createApp } from './http/app.ts';
 import { answerClientErrors } from './http/fairness.ts';
 import { createSampleBus } from './lib/bus.ts';
-import { createLogger, quietWhen, setLogFormat, setLogLevel } from './lib/log.ts';
+import { createLogger, quietWhen } from './lib/log.ts';
 import { createDatabaseHealth } from './store/health.ts';
 import { createAlertService } from './alerts/service.ts';
 import { createAuthService } from './auth/service.ts';
@@ -40,6 +40,7 @@ import { createTargetService } from './scrape/targets.ts';
 import { createRecentWindow } from './realtime/recent-window.ts';
 import { createRealtime } from './realtime/socket.ts';
 import { openDatabase, type Database } from './store/db.ts';
+import type { EmbeddedStart } from './store/embedded.ts';
 import { recentEvents } from './store/history.ts';
 import { startMaintenance, type StoreContext } from './store/maintenance.ts';
 import { loadMetricCatalog } from './store/metric-catalog.ts';
@@ -74,12 +75,14 @@ export interface StartOptions {
   sources?: (deps: SourceDeps) => readonly Source[];
   /** The daily report's clock and cadence (tests move the clock to REPORT_TIME). */
   reports?: ReportSchedulerOptions;
+  /** Embedded PGlite already starting (server/start.ts begins it before this module has loaded). */
+  embedded?: Promise<EmbeddedStart>;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const startedAtMs = Date.now();
   const stop = new AbortController();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, embedded: opts.embedded });
   const { db } = database;
   const health = createDatabaseHealth(database);
   // While the database is away, everything that fails because of it stays quiet: health logs it once.
@@ -284,55 +287,4 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       return closing;
     },
   };
-}
-
-async function main() {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`glasswatch: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  if (config.logFormat) setLogFormat(config.logFormat);
-  setLogLevel(config.logLevel);
-  const server = await startServer(config);
-  log.info(`glasswatch ${VERSION} serving ${server.url} (database: ${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}, tick ${config.collectIntervalMs} ms)`);
-  if (server.firstAdmin?.generated) {
-    // Printed once, on the very first start: the only place this password ever appears.
-    process.stdout.write(
-      `\n  First start: log in at ${config.publicUrl} as "${server.firstAdmin.username}" with password\n\n      ${server.firstAdmin.password}\n\n  (shown once; change it under Admin → Users)\n\n`,
-    );
-  } else if (server.firstAdmin) {
-    log.info(`created the "${server.firstAdmin.username}" user with ADMIN_PASSWORD`);
-  }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
-    server.close().then(
-      () => {
-        clearTimeout(force);
-        process.exit(0);
-      },
-      (err) => {
-        log.error('shutdown failed', err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
-if (import.meta.filename === process.argv[1]) {
-  main().catch((err) => {
-    log.error('could not start', err);
-    process.exit(1);
-  });
 }

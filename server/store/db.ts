@@ -5,7 +5,6 @@
  * run the same Drizzle schema and the same migrations; everything above this
  * file sees one `Db` type.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -17,8 +16,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { createLogger } from '../lib/log.ts';
 import { ROOT } from '../lib/paths.ts';
-import { lockDataDir } from './data-dir-lock.ts';
-import { openPgliteWorker } from './pglite-bridge.ts';
+import { startEmbedded, type EmbeddedStart } from './embedded.ts';
 import { currentDbPriority } from './priority.ts';
 import * as schema from './schema.ts';
 
@@ -49,10 +47,12 @@ export interface OpenOptions {
   maxConnections?: number;
   /** Another migrations folder (tests that start from an older schema). */
   migrationsDir?: string;
+  /** PGlite already starting (server/start.ts begins it before the rest of the server loads). */
+  embedded?: Promise<EmbeddedStart>;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  const database = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.maxConnections ?? 10) : await openPglite(opts.dataDir);
+  const database = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.maxConnections ?? 10) : await openPglite(opts.dataDir, opts.embedded);
   try {
     await database.migrate(opts.migrationsDir ?? MIGRATIONS_DIR);
   } catch (err) {
@@ -109,21 +109,8 @@ function openPostgres(url: string, max: number) {
   };
 }
 
-async function openPglite(dataDir: string) {
-  fs.mkdirSync(dataDir, { recursive: true });
-  // One process per embedded database: a second one is refused with a message naming the first.
-  const lock = lockDataDir(dataDir);
-  const dir = path.join(dataDir, 'pglite');
-  const fresh = !fs.existsSync(path.join(dir, 'PG_VERSION'));
-  fs.mkdirSync(dir, { recursive: true });
-  if (fresh) log.info(`creating the embedded database in ${dir} (first start only; takes a few seconds)…`);
-  let bridge;
-  try {
-    bridge = await openPgliteWorker({ dataDir: dir, onCrash: (err) => log.error('the embedded database stopped', err) });
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+async function openPglite(dataDir: string, started?: Promise<EmbeddedStart>) {
+  const { bridge, lock } = await (started ?? startEmbedded(dataDir));
   const client = bridge as unknown as PGlite;
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
