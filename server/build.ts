@@ -6,11 +6,9 @@
  *   the client's or shared/'s sources.
  * - The server, with esbuild, into dist/server/ (main.js, its two worker
  *   entries and the chunks they share, our code only: packages stay in
- *   node_modules), when it is older
- *   than server/ or shared/. Plain `node` starts it without compiling
- *   TypeScript on the way up: a second start answers /healthz in 1.3 s on
- *   PostgreSQL and 2.4 s on PGlite, against 2.3 s and 3.2 s under tsx
- *   (bench/RESULTS.md).
+ *   node_modules), when it is older than server/ or shared/. Plain `node`
+ *   starts it without compiling TypeScript on the way up (a second start
+ *   ~1 s sooner than under tsx: bench/RESULTS.md).
  *
  * `--force` builds both whatever their age.
  */
