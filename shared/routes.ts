@@ -52,6 +52,9 @@ export const API = {
 
 export type ApiRoute = (typeof API)[keyof typeof API];
 
+/** An API call, not a page or an asset: every API path starts with /api/. */
+export const isApiPath = (path: string): boolean => path.startsWith('/api/');
+
 /** Outside /api: probes, Prometheus, the agent download. */
 export const PUBLIC = {
   healthz: '/healthz',

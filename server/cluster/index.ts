@@ -6,15 +6,16 @@
  * cross-node message does here. On the embedded database there is one node,
  * which always leads.
  */
-import { createRequire } from 'node:module';
 import type { createAdapter as CreatePostgresAdapter } from '@socket.io/postgres-adapter';
 import type { createAdapter as CreateRedisStreamsAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis as RedisClient } from 'ioredis';
 import pg from 'pg';
 import type { Server } from 'socket.io';
 import { SNAPSHOT_MAX_WINDOW_MS } from '../../shared/events.ts';
+import { API } from '../../shared/routes.ts';
 import type { Revocation } from '../auth/service.ts';
 import type { SampleBus } from '../lib/bus.ts';
+import { lazyPackage } from '../lib/lazy.ts';
 import { createLogger } from '../lib/log.ts';
 import type { Db } from '../store/db.ts';
 import { createCrossNode, type Changed, type CrossNode, type CrossNodeHandlers } from './cross-node.ts';
@@ -23,15 +24,10 @@ import { createNodeRegistry, type NodeRegistry } from './nodes.ts';
 
 const log = createLogger('cluster');
 
-/**
- * The adapters (and ioredis) are loaded only by a node that joins a cluster:
- * a single node on the embedded database never needs them, and loading them
- * was a measurable part of the start before /healthz answers.
- */
-const requireLazily = createRequire(import.meta.url);
-const postgresAdapter = () => (requireLazily('@socket.io/postgres-adapter') as { createAdapter: typeof CreatePostgresAdapter }).createAdapter;
-const redisStreamsAdapter = () => (requireLazily('@socket.io/redis-streams-adapter') as { createAdapter: typeof CreateRedisStreamsAdapter }).createAdapter;
-const RedisCtor = () => (requireLazily('ioredis') as { Redis: typeof RedisClient }).Redis;
+/** The adapters (and ioredis) are loaded only by a node that joins a cluster: a single node never needs them. */
+const postgresAdapter = lazyPackage<{ createAdapter: typeof CreatePostgresAdapter }>('@socket.io/postgres-adapter');
+const redisStreamsAdapter = lazyPackage<{ createAdapter: typeof CreateRedisStreamsAdapter }>('@socket.io/redis-streams-adapter');
+const ioredis = lazyPackage<{ Redis: typeof RedisClient }>('ioredis');
 
 /**
  * The adapter keeps a checked-out client LISTENing and watches only its
@@ -63,18 +59,18 @@ export function connectNodes(io: Server, opts: { node: string; databaseUrl?: str
   const closers: Array<() => Promise<unknown>> = [];
   if (opts.redisUrl) {
     // ioredis: it restores its subscriptions after a reconnect; the Streams adapter resumes without losing packets.
-    const Redis = RedisCtor();
+    const { Redis } = ioredis();
     const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     redis.on('error', (err) => log.warn('the Redis connection failed', err));
     // One stream per installation (the database it shares): two installations on one Redis never mix.
     const installation = opts.databaseUrl ? new URL(opts.databaseUrl).pathname.replace(/^\//, '') || 'default' : 'default';
-    io.adapter(redisStreamsAdapter()(redis, { streamName: `glasswatch:${installation}` }));
+    io.adapter(redisStreamsAdapter().createAdapter(redis, { streamName: `glasswatch:${installation}` }));
     closers.push(() => redis.quit());
   } else if (opts.databaseUrl) {
     // LISTEN needs a session connection of its own (never a transaction-mode pooler).
     const pool = new ListeningPool({ connectionString: opts.databaseUrl, max: 2, application_name: `glasswatch-adapter ${opts.node}` });
     pool.on('error', (err) => log.warn('an adapter connection failed', err));
-    io.adapter(postgresAdapter()(pool, { channelPrefix: 'glasswatch', errorHandler: (err) => log.warn('the PostgreSQL adapter failed', err) }));
+    io.adapter(postgresAdapter().createAdapter(pool, { channelPrefix: 'glasswatch', errorHandler: (err) => log.warn('the PostgreSQL adapter failed', err) }));
     closers.push(() => pool.end());
   }
   // One node (the embedded database): nobody to tell.
@@ -103,8 +99,8 @@ export function forwardSamples(bus: SampleBus, cross: CrossNode): () => void {
 /** Which configuration a successful write to an API path changed (for the other nodes to reload). */
 export function changedBy(path: string): Changed | undefined {
   const table: Array<[string, Changed]> = [
-    ['/api/rules', 'rules'], ['/api/silences', 'silences'], ['/api/derived', 'derived'], ['/api/targets', 'targets'],
-    ['/api/agents', 'agents'], ['/api/displays', 'displays'], ['/api/settings/app-panels', 'panels'],
+    [API.rules, 'rules'], [API.silences, 'silences'], [API.derived, 'derived'], [API.targets, 'targets'],
+    [API.agents, 'agents'], [API.displays, 'displays'], [API.appPanels, 'panels'],
   ];
   return table.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1];
 }

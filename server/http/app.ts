@@ -21,6 +21,7 @@ import { authenticate, sameOrigin, securityHeaders } from './auth.ts';
 import { bodyParseError, errorBoundary, storableInput } from './errors.ts';
 import { requestBudget } from './fairness.ts';
 import { requestId } from './request-id.ts';
+import { API } from '../../shared/routes.ts';
 import { authRoutes } from './routes/auth.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { clientRoutes } from './routes/client.ts';
@@ -74,7 +75,7 @@ export function createApp(deps: AppDeps): Koa {
   const jsonBodies = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8', onError: bodyParseError });
   // Pushes parse their own, larger bodies (routes/apps.ts).
   app.use(function body(ctx, next) {
-    return ctx.path === '/api/ingest' ? next() : jsonBodies(ctx, next);
+    return ctx.path === API.ingest ? next() : jsonBodies(ctx, next);
   });
   app.use(storableInput());
   // A successful change of configuration is announced, so other server nodes reload it.

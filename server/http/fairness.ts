@@ -5,6 +5,7 @@
  * client may have in flight at once. In memory, per node; bounded.
  */
 import type { Context, Next } from 'koa';
+import { isApiPath, PUBLIC } from '../../shared/routes.ts';
 import { createTokenBucket, type TokenBucket } from '../lib/token-bucket.ts';
 
 const MAX_ADDRESSES = 10_000;
@@ -20,7 +21,7 @@ export function requestBudget(opts: FairnessOptions = {}) {
   const burst = opts.burst ?? 200;
   const buckets = new Map<string, TokenBucket>();
   return async function requestBudget(ctx: Context, next: Next) {
-    if (!ctx.path.startsWith('/api/') && ctx.path !== '/metrics') return next();
+    if (!isApiPath(ctx.path) && ctx.path !== PUBLIC.metrics) return next();
     const key = ctx.ip || 'unknown';
     let bucket = buckets.get(key);
     if (bucket) buckets.delete(key); // re-inserted last: least recently seen first

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type * as Nodemailer from 'nodemailer';
+import { lazyPackage } from '../lib/lazy.ts';
 import { details, headline, type Notifier } from './notifier.ts';
 
 export interface EmailSettings {
@@ -9,7 +9,7 @@ export interface EmailSettings {
 }
 
 /** Loaded when SMTP is configured (not before /healthz on a server that sends no email). */
-const nodemailer = () => createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
+const nodemailer = lazyPackage<typeof Nodemailer>('nodemailer');
 
 /** Every step of an SMTP conversation has a deadline: a server that accepts and never answers is let go. */
 function transportFor(url: string | undefined) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Context, Next } from 'koa';
 import serve from 'koa-static';
-import { PAGE_PATHS, PUBLIC } from '../../../shared/routes.ts';
+import { isApiPath, PAGE_PATHS, PUBLIC } from '../../../shared/routes.ts';
 import { ROOT } from '../../lib/paths.ts';
 
 export const CLIENT_DIST = path.join(ROOT, 'client', 'dist');
@@ -35,7 +35,7 @@ export function clientRoutes(distDir = CLIENT_DIST) {
       ctx.body = fs.createReadStream(indexFile);
       return;
     }
-    if (ctx.path.startsWith('/api/') || ctx.path === PUBLIC.metrics) return next();
+    if (isApiPath(ctx.path) || ctx.path === PUBLIC.metrics) return next();
     return assets(ctx, next);
   };
 }

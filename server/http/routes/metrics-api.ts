@@ -32,7 +32,7 @@ const CURRENT_MAX_TICKS = 3;
 
 export function metricsApiRoutes(deps: MetricsApiDeps) {
   const router = new Router();
-  router.use([API.hosts, '/api/metrics'], requireRole('viewer'));
+  router.use([API.hosts, API.metricsCatalog, API.metricsCurrent, API.metricsHistory], requireRole('viewer'));
 
   router.get(API.hosts, (ctx) => {
     ctx.body = { hosts: deps.hosts.list() } satisfies HostsResponse;
