@@ -81,6 +81,15 @@ describe('a server started as npm start starts it (the bundle), and its log', ()
     assert.match(node.log(), new RegExp(`glasswatch ${version.replace(/\./g, '\\.')} serving`));
   });
 
+  it('refuses a second server on the same data dir at once, naming the first one (PGlite is single-process)', async () => {
+    await assert.rejects(
+      startNode({ name: 'second-node', env: { DATA_DIR: dir.dir, LOG_FORMAT: 'json' } }),
+      (err: Error) => err.message.includes(`is used by glasswatch process ${node.child.pid}`) && err.message.includes('could not start'),
+    );
+    const ready = await fetch(`${node.url}/readyz`).then((r) => r.json() as Promise<{ status: string }>);
+    assert.equal(ready.status, 'ready', 'the first one serves on');
+  });
+
   it('never contains a password, a session cookie or an agent token, and answers with the request id', async () => {
     const admin = await login(node.url, 'admin', TEST_ADMIN_PASSWORD);
     await fetch(`${node.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'wrong-secret-password' }) });
