@@ -59,9 +59,8 @@ export async function buildClient(): Promise<void> {
 
 export async function buildServer(): Promise<void> {
   const { build } = await import('esbuild');
-  // Chunks are named by their content: clear out those of earlier builds.
-  fs.rmSync(SERVER_DIR, { recursive: true, force: true });
-  await build({
+  const result = await build({
+    absWorkingDir: ROOT,
     entryPoints: SERVER_ENTRIES.map((e) => ({ in: path.join(ROOT, e.in), out: e.out })),
     outdir: SERVER_DIR,
     // start.ts imports main.ts only once PGlite's worker is booting: the packages main.ts needs load in that
@@ -75,8 +74,15 @@ export async function buildServer(): Promise<void> {
     format: 'esm',
     // Not loaded unless asked for (NODE_OPTIONS=--enable-source-maps: stack traces in TypeScript lines): parsing it costs a start ~150 ms.
     sourcemap: true,
+    metafile: true,
     logLevel: 'warning',
   });
+  // Chunks are named by their content: remove those of earlier builds (after writing, so a running server never misses a file).
+  const written = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(ROOT, f)));
+  for (const name of fs.readdirSync(SERVER_DIR)) {
+    const file = path.join(SERVER_DIR, name);
+    if (!written.has(file)) fs.rmSync(file, { force: true });
+  }
 }
 
 if (import.meta.filename === process.argv[1]) {
