@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { ensureClientBuilt, launchBrowser, loggedInPage, waitForExpression } from '../helpers/browser.ts';
 import { startTestServer, type Session, type TestServer } from '../helpers/server.ts';
+import { calmMachine } from '../helpers/sources.ts';
 
 const INTERVAL_MS = 250;
 const PANELS = ['cpu', 'memory', 'disk', 'network', 'load', 'db-response', 'db-connections', 'sessions', 'server-health'];
@@ -49,7 +50,8 @@ describe('dashboard in Chromium', () => {
 
   before(async () => {
     await ensureClientBuilt();
-    server = await startTestServer({ intervalMs: INTERVAL_MS });
+    // Calm sources: under load the real ones can miss a tick (a null the chart keeps and storage does not) or fire an alert of their own.
+    server = await startTestServer({ intervalMs: INTERVAL_MS, sources: calmMachine });
     admin = await server.admin();
     browser = await launchBrowser();
   });
@@ -121,7 +123,7 @@ describe('dashboard in Chromium', () => {
     const host = await attr(page, '.dashboard', 'data-host');
 
     // What the server stored in between: the chart must have gained exactly those samples.
-    await page.waitForTimeout(4 * INTERVAL_MS); // let the batched writer catch up
+    await server.idle(); // every sample published so far is stored
     const query = new URLSearchParams({
       metric: 'cpu.usage_percent',
       host: host ?? '',
@@ -161,14 +163,17 @@ describe('dashboard in Chromium', () => {
   it('stops looking live within 5 s of the server stopping', async () => {
     const page = await openLive(browser, admin);
     await page.waitForSelector('[data-panel="cpu"] [data-value]:not([data-value=""])');
+    // Timed from the moment the server begins to stop (its samples end there), whatever its shutdown then takes.
     const stoppedAt = Date.now();
-    await server.close();
+    const closed = server.close();
     serverClosed = true;
     await page.waitForSelector('[data-connection]:not([data-connection="live"])', { timeout: 5_000 });
+    const noticedMs = Date.now() - stoppedAt;
     const state = await attr(page, '[data-connection]', 'data-connection');
     assert.ok(['reconnecting', 'stale', 'offline'].includes(state ?? ''), `indicator says ${state}`);
-    assert.ok(Date.now() - stoppedAt < 5_000);
+    assert.ok(noticedMs < 5_000, `noticed after ${noticedMs} ms`);
     await page.waitForSelector('[data-banner]', { timeout: 5_000 });
+    await closed;
     await page.close();
   });
 });
