@@ -258,11 +258,11 @@ describe('abuse', () => {
   it('limits requests per address when the budget is small', async () => {
     const strict = await startTestServer({ intervalMs: 1000, env: { API_RATE_PER_ADDRESS: '5' } });
     try {
-      const statuses = await Promise.all(Array.from({ length: 60 }, () => fetch(`${strict.url}/api/hosts`).then((r) => r.status)));
+      const answers = await Promise.all(Array.from({ length: 60 }, () => fetch(`${strict.url}/api/hosts`)));
+      const statuses = answers.map((r) => r.status);
       assert.ok(statuses.filter((s) => s === 429).length >= 30, JSON.stringify(statuses));
-      const limited = await fetch(`${strict.url}/api/hosts`);
-      assert.equal(limited.status, 429);
-      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      // Checked on the burst's own answers: a request sent after it could find a token refilled meanwhile (a busy machine).
+      for (const limited of answers.filter((r) => r.status === 429)) assert.ok(Number(limited.headers.get('retry-after')) >= 1);
       assert.equal((await fetch(`${strict.url}/healthz`)).status, 200, 'probes are never limited');
     } finally {
       await strict.close();
