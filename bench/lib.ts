@@ -222,6 +222,8 @@ export interface ServerProcessOptions {
   noLogin?: boolean;
   /** More node flags (diagnostics, e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Another checkout whose built bundle runs instead of this one's (bench/ab-start.ts); it is not rebuilt here. */
+  checkout?: string;
 }
 
 const adminPasswords = new Map<string, string>();
@@ -254,9 +256,10 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   if (opts.nodeName) env.NODE_NAME = opts.nodeName;
   // The probe is TypeScript: tsx loads it (and, with it, hooks every import); without it the server starts as `npm start` starts it.
   const probe = opts.probe ? ['--import', 'tsx', '--import', path.join(ROOT, 'bench/probe.ts')] : [];
-  if (serverIsStale()) await buildServer();
+  if (!opts.checkout && serverIsStale()) await buildServer();
+  const bundle = opts.checkout ? path.join(opts.checkout, path.relative(ROOT, SERVER_BUNDLE)) : SERVER_BUNDLE;
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...probe, SERVER_BUNDLE], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...probe, bundle], {
     cwd: ROOT,
     env,
     stdio: opts.probe ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'],
